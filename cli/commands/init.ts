@@ -1,0 +1,78 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError, str, type Command } from '../command.js';
+import { DEFAULT_FILE } from '../config-file.js';
+import { paint } from '../output.js';
+
+const SCHEMA_FILE = fileURLToPath(new URL('../../pakyas.schema.json', import.meta.url));
+
+export const command: Command = {
+  name: 'init',
+  summary: 'Write a commented starter pakyas.yaml (and pakyas.schema.json beside it, for editors).',
+  usage: 'init [-f FILE] [--project NAME]',
+  options: {
+    file: { type: 'string', short: 'f', value: 'FILE', help: `where to write (default ${DEFAULT_FILE}); an existing file is never overwritten` },
+    project: { type: 'string', value: 'NAME', help: 'the project name (default: the directory name)' },
+  },
+  async run(args) {
+    const file = str(args, 'file') ?? DEFAULT_FILE;
+    const dir = dirname(resolve(file));
+    const project = str(args, 'project') ?? slug(basename(dir));
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(project) || project.length > 64) {
+      throw new CliError(`pakyas init: '${project}' is not a valid project name; use lowercase letters, digits, '-' and '_', starting with a letter or digit (or pass --project NAME)`);
+    }
+    try {
+      await writeFile(file, starter(project), { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new CliError(`pakyas init: ${file} already exists; it was left as it is (remove it or pass -f OTHER_FILE)`);
+      }
+      throw new CliError(`pakyas init: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    // The schema beside the file lets editors complete and check it with no network access.
+    await copyFile(SCHEMA_FILE, join(dir, 'pakyas.schema.json')).catch(() => undefined);
+    process.stdout.write(`${paint('✓', 'green')} wrote ${file} for project ${project}\n  next: edit it, then 'pakyas validate' and 'pakyas next' to see when each job is expected\n`);
+    return 0;
+  },
+};
+
+function slug(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 64);
+  return s || 'my-project';
+}
+
+function starter(project: string): string {
+  return `# yaml-language-server: $schema=./pakyas.schema.json
+# Pakyas monitors for this repository. Review changes in pull requests; apply them from CI with
+# 'pakyas apply'. 'pakyas validate' checks this file offline, 'pakyas next' shows when jobs are due.
+version: 1
+project: ${project}
+
+defaults:
+  timezone: UTC        # IANA zone that cron schedules are evaluated in
+  grace: 5m            # a run may start this long before or after its scheduled time
+  max_duration: 1h     # a run that takes longer is Overrunning
+
+channels:
+  ops-alerts:
+    type: slack
+    webhook_url: \${SLACK_WEBHOOK_URL}   # read from the environment at apply time; never commit secrets
+
+routes:
+  - match: { job: "*" }
+    notify: [ops-alerts]
+    on: [failed, missing, overrunning, recovered]
+
+jobs:
+  nightly-backup:
+    description: Replace with what this job does, for whoever is paged
+    schedule: "0 3 * * *"   # minute hour day-of-month month day-of-week
+    max_duration: 2h
+    tags: [critical]
+  heartbeat:
+    description: A worker that checks in every 15 minutes
+    every: 15m
+    grace: 2m
+`;
+}

@@ -1,0 +1,75 @@
+// argv → command. Command modules are loaded on demand so that `pakyas monitor` and `pakyas ping`
+// never pay for YAML, tRPC or Ink; this is also the single place where failures become messages
+// and exit codes.
+import { closest } from '../schema/similar.js';
+import { CliError, commandHelp, parseCommandArgs, type Command } from './command.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  init: { summary: 'write a starter pakyas.yaml', load: () => import('./commands/init.js') },
+  validate: { summary: 'check pakyas.yaml offline', load: () => import('./commands/validate.js') },
+  next: { summary: 'show the next expected runs of each job (offline)', load: () => import('./commands/next.js') },
+};
+
+const VERSION = '0.1.0';
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  return [
+    'pakyas: job monitoring from execution signals',
+    '',
+    'usage: pakyas COMMAND [options]',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    "Run 'pakyas COMMAND --help' for a command's options.",
+    'Connection settings: --server/PAKYAS_SERVER, --token/PAKYAS_TOKEN, --ping-key/PAKYAS_PING_KEY.',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest[0] && COMMANDS[rest[0]]) {
+      process.stdout.write(commandHelp((await COMMANDS[rest[0]]!.load()).command));
+      return 0;
+    }
+    process.stdout.write(mainHelp());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`pakyas ${VERSION}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    const hint = closest(name, Object.keys(COMMANDS));
+    throw new CliError(`pakyas: unknown command '${name}'${hint ? `; did you mean '${hint}'?` : ''}\nRun 'pakyas --help' for the list of commands.`);
+  }
+  const { command } = await entry.load();
+  const args = parseCommandArgs(command, rest);
+  if (args === 'help') {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const e = err as Error;
+    process.stderr.write(`pakyas: unexpected error: ${e?.message ?? String(err)}\n`);
+    if (process.env.PAKYAS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    else process.stderr.write('Set PAKYAS_DEBUG=1 to see where it happened, and please report it.\n');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,119 @@
+// The compiled JSON Schema and the translation of its errors into sentences that say what is
+// allowed. ajv's own messages ("must match pattern ^(?=.)…") are for schema authors, not users.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import schema from '../pakyas.schema.json' with { type: 'json' };
+import { listOf } from './errors.js';
+
+export { schema };
+
+let compiled: ValidateFunction | null = null;
+
+export function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: false });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+const CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'pagerduty', 'email'];
+
+type Def = { properties?: Record<string, unknown> };
+
+// ajv inlines $refs, so the schema path of an error does not name the definition it came from;
+// the parent schema object does.
+const defNames = new Map<unknown, string>(Object.entries(schema.$defs).map(([name, def]) => [def, name]));
+const defName = (parentSchema: unknown) => defNames.get(parentSchema);
+
+function quote(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the text ${quote(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false',
+  object: 'a mapping of keys to values', array: 'a list',
+};
+
+export const NAME_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters";
+export const DURATION_RULE = 'write it like 30s, 10m, 1h30m or 2d';
+
+function allowedKeys(err: ErrorObject): string[] {
+  const ps = err.parentSchema as Def | undefined;
+  return Object.keys(ps?.properties ?? {});
+}
+
+/** One sentence for one ajv error; null for errors that another error already explains. */
+export function describeSchemaError(err: ErrorObject): string | null {
+  const p = err.params as Record<string, unknown>;
+  const def = defName(err.parentSchema);
+  switch (err.keyword) {
+    case 'additionalProperties':
+      return `unknown key '${String(p.additionalProperty)}'; allowed keys are: ${allowedKeys(err).join(', ')}`;
+    case 'required':
+      return `missing required key '${String(p.missingProperty)}'`;
+    case 'type':
+      return `must be ${TYPE_WORDS[String(p.type)] ?? String(p.type)}, not ${typeName(err.data)}`;
+    case 'const':
+      return `must be ${quote(p.allowedValue)}`;
+    case 'enum':
+      return `${quote(err.data)} is not allowed; allowed values are: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'pattern':
+      if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;
+      if (def === 'name') return `${quote(err.data)} is not a valid name; ${NAME_RULE}`;
+      return `${quote(err.data)} does not have the expected form`;
+    case 'maxLength':
+      return def === 'name'
+        ? `${quote(err.data)} is too long; ${NAME_RULE}`
+        : `is too long: at most ${String(p.limit)} characters are allowed`;
+    case 'minLength':
+      return Number(p.limit) <= 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters`;
+    case 'minimum':
+      return `${quote(err.data)} is too small: the least allowed is ${String(p.limit)}`;
+    case 'maximum':
+      return `${quote(err.data)} is too large: the most allowed is ${String(p.limit)}`;
+    case 'minItems':
+      return `needs at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `has too many items: at most ${String(p.limit)} are allowed`;
+    case 'minProperties':
+      return `must not be empty; give ${listOf(allowedKeys(err), 'and/or')}`;
+    case 'maxProperties':
+      return `has too many entries: at most ${String(p.limit)} are allowed`;
+    case 'uniqueItems':
+      return `lists ${quote((err.data as unknown[])[Number(p.j)])} twice (items ${String(p.j)} and ${String(p.i)}); each may appear once`;
+    case 'discriminator':
+      return p.error === 'mapping'
+        ? `unknown channel type ${quote(p.tagValue)}; allowed types are: ${CHANNEL_TYPES.join(', ')}`
+        : `missing required key 'type'; allowed types are: ${CHANNEL_TYPES.join(', ')}`;
+    case 'oneOf':
+      if (def === 'job') {
+        const job = err.data as Record<string, unknown>;
+        return 'schedule' in job && 'every' in job
+          ? 'set either `schedule` (cron) or `every` (interval), not both'
+          : 'a job needs a `schedule` (cron, like "0 3 * * *") or an `every` (interval, like 15m)';
+      }
+      if (err.parentSchema === schema.$defs.emailChannel.properties.to) return 'must be an email address or a list of addresses';
+      return 'does not match any allowed form';
+    case 'propertyNames':
+      return null; // the nested error names the key and the rule
+    default:
+      return err.message ?? 'is not allowed here';
+  }
+}
+
+/** Whether an error is a branch detail of a oneOf that has its own sentence. */
+export function isInnerDetail(err: ErrorObject, all: ErrorObject[]): boolean {
+  return all.some((outer) =>
+    outer.keyword === 'oneOf' &&
+    err.schemaPath.startsWith(`${outer.schemaPath}/`) &&
+    err.instancePath.startsWith(outer.instancePath),
+  );
+}

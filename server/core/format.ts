@@ -1,0 +1,61 @@
+// Human wording shared by timelines, alerts and the CLI. Pure: zones and times are passed in.
+import { formatDuration } from '../../schema/duration.js';
+import type { JobSpec } from '../../schema/types.js';
+
+/** "12.4s", "3m 5s", "2h 10m": how long something took, as a person says it. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1).replace(/\.0$/, '') : Math.round(s)}s`;
+  const totalMin = Math.floor(s / 60);
+  if (totalMin < 60) return `${totalMin}m ${Math.round(s - totalMin * 60)}s`.replace(/ 0s$/, '');
+  const h = Math.floor(totalMin / 60);
+  if (h < 48) return `${h}h ${totalMin - h * 60}m`.replace(/ 0m$/, '');
+  const d = Math.floor(h / 24);
+  return `${d}d ${h - d * 24}h`.replace(/ 0h$/, '');
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string, timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(`${locale} ${timeZone}`);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+    });
+    formatters.set(`${locale} ${timeZone}`, f);
+  }
+  return f;
+}
+
+function partsIn(date: Date, timeZone: string): Record<string, string> {
+  const parts = Object.fromEntries(formatter('en-US', timeZone).formatToParts(date).map((p) => [p.type, p.value]));
+  // en-US names American zones (EDT) but writes GMT+2 for Europe; en-GB knows CEST. Take a
+  // name where either has one, else the offset.
+  if (parts.timeZoneName?.startsWith('GMT')) {
+    const gb = formatter('en-GB', timeZone).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value;
+    if (gb && !gb.startsWith('GMT')) parts.timeZoneName = gb;
+  }
+  return parts;
+}
+
+/** "2026-03-08 03:00 EDT": a moment as the wall clock of `timeZone` shows it. */
+export function formatLocal(date: Date, timeZone: string, opts: { seconds?: boolean } = {}): string {
+  const p = partsIn(date, timeZone);
+  const time = `${p.hour}:${p.minute}${opts.seconds || p.second !== '00' ? `:${p.second}` : ''}`;
+  return `${p.year}-${p.month}-${p.day} ${time} ${p.timeZoneName}`;
+}
+
+/** "03:00": the wall-clock time of day in `timeZone`, seconds only when they are not zero. */
+export function formatClock(date: Date, timeZone: string): string {
+  const p = partsIn(date, timeZone);
+  return `${p.hour}:${p.minute}${p.second !== '00' ? `:${p.second}` : ''}`;
+}
+
+/** `cron "0 3 * * *" in Europe/Berlin` or `every 15m`. */
+export function describeSchedule(job: Pick<JobSpec, 'schedule' | 'timezone'>): string {
+  return job.schedule.kind === 'cron'
+    ? `cron "${job.schedule.cron}" in ${job.timezone}`
+    : `every ${formatDuration(job.schedule.everySeconds)}`;
+}
