@@ -51,7 +51,7 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
     // laughs" file); a monitor file has no need for more than a handful.
     data = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}` }] };
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}; a monitor file needs at most 50 aliases (*name)` }] };
   }
   if (data === null || data === undefined) {
     return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: 'the file is empty; it needs at least `version: 1` and `project: NAME`' }] };

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs build script without types
+import { generateTypes, schemaPath, typesPath } from '../scripts/gen-types.mjs';
+
+describe('pakyas.schema.json as the single source of truth', () => {
+  it('generates exactly the committed TypeScript types (run npm run gen:types after changing the schema)', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    expect(readFileSync(typesPath, 'utf8')).toBe(generateTypes(schema));
+  });
+
+  it('gives every property a title or a description, so that editors show help', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    const missing: string[] = [];
+    const visit = (node: unknown, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      for (const [key, prop] of Object.entries((n.properties as Record<string, Record<string, unknown>>) ?? {})) {
+        if (!prop.description && !prop.title) missing.push(`${path}.${key}`);
+        visit(prop, `${path}.${key}`);
+      }
+      for (const [name, def] of Object.entries((n.$defs as Record<string, unknown>) ?? {})) visit(def, `$defs.${name}`);
+    };
+    visit(schema, '');
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec, Schedule } from '../schema/types.js';
+import { cronError, expectedRun, nextDue, previousDue, upcomingRuns } from '../server/core/windows.js';
+
+const cron = (expr: string): Schedule => ({ kind: 'cron', cron: expr });
+const job = (schedule: Schedule, timezone = 'UTC', graceSeconds = 300): Pick<JobSpec, 'schedule' | 'timezone' | 'graceSeconds'> =>
+  ({ schedule, timezone, graceSeconds });
+const iso = (dates: Date[]) => dates.map((d) => d.toISOString().replace('.000', ''));
+
+describe('expected runs of cron schedules', () => {
+  const cases: Array<[string, string, string, string, string[]]> = [
+    // [why, expression, zone, from, the next runs in UTC]
+    ['a 02:30 job skipped by spring-forward in New York is expected at 03:00 EDT, the moment of the change',
+      '30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', ['2026-03-08T07:00:00Z', '2026-03-09T06:30:00Z']],
+    ['a 01:30 job on the New York fall-back day is expected once, at its first occurrence (EDT)',
+      '30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', ['2026-11-01T05:30:00Z', '2026-11-02T06:30:00Z']],
+    ['an hourly job keeps every real hour through spring-forward',
+      '0 * * * *', 'America/New_York', '2026-03-08T05:30:00Z', ['2026-03-08T06:00:00Z', '2026-03-08T07:00:00Z', '2026-03-08T08:00:00Z']],
+    ['an hourly job keeps every real hour through fall-back, both 01:00s included',
+      '0 * * * *', 'America/New_York', '2026-11-01T04:30:00Z', ['2026-11-01T05:00:00Z', '2026-11-01T06:00:00Z', '2026-11-01T07:00:00Z']],
+    ['a 03:00 Berlin job moves from 02:00 UTC to 01:00 UTC across spring-forward',
+      '0 3 * * *', 'Europe/Berlin', '2026-03-27T12:00:00Z', ['2026-03-28T02:00:00Z', '2026-03-29T01:00:00Z']],
+    ['a 02:30 Berlin job skipped by spring-forward is expected at 03:00 CEST',
+      '30 2 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z', ['2026-03-29T01:00:00Z', '2026-03-30T00:30:00Z']],
+    ['a 02:30 Berlin job on the fall-back day is expected once, at 02:30 CEST',
+      '30 2 * * *', 'Europe/Berlin', '2026-10-24T12:00:00Z', ['2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z']],
+    ['Lord Howe\'s 30-minute spring-forward: a 02:15 job is expected at 02:30 LHDT, the moment of the change',
+      '15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T00:00:00Z', ['2026-10-03T15:30:00Z', '2026-10-04T15:15:00Z']],
+    ['Lord Howe\'s 30-minute fall-back: a 01:45 job is expected once, at 01:45 LHDT',
+      '45 1 * * *', 'Australia/Lord_Howe', '2026-04-04T00:00:00Z', ['2026-04-04T14:45:00Z', '2026-04-05T15:15:00Z']],
+    ['a zone without daylight saving is a fixed offset',
+      '0 9 * * 1-5', 'Asia/Kolkata', '2026-11-27T00:00:00Z', ['2026-11-27T03:30:00Z', '2026-11-30T03:30:00Z']],
+    ['the 31st only happens in months that have one',
+      '0 0 31 * *', 'UTC', '2026-01-02T00:00:00Z', ['2026-01-31T00:00:00Z', '2026-03-31T00:00:00Z', '2026-05-31T00:00:00Z']],
+    ['29 February waits for a leap year',
+      '0 12 29 2 *', 'UTC', '2026-01-01T00:00:00Z', ['2028-02-29T12:00:00Z']],
+    ['@weekly is midnight between Saturday and Sunday',
+      '@weekly', 'UTC', '2026-10-02T00:00:00Z', ['2026-10-04T00:00:00Z', '2026-10-11T00:00:00Z']],
+    ['@monthly in a zone is local midnight on the 1st',
+      '@monthly', 'Europe/Berlin', '2026-10-15T00:00:00Z', ['2026-10-31T23:00:00Z', '2026-11-30T23:00:00Z']],
+    ['day of month and day of week combine with OR, as in cron daemons',
+      '0 0 13 * 5', 'UTC', '2026-11-01T00:00:00Z', ['2026-11-06T00:00:00Z', '2026-11-13T00:00:00Z', '2026-11-20T00:00:00Z']],
+    ['a time exactly on a scheduled minute is not its own next run',
+      '0 3 * * *', 'UTC', '2026-06-01T03:00:00Z', ['2026-06-02T03:00:00Z']],
+  ];
+  it.each(cases)('%s', (_why, expr, zone, from, expected) => {
+    const runs = upcomingRuns(job(cron(expr), zone), new Date(from), expected.length);
+    expect(iso(runs.map((r) => r.due))).toEqual(expected);
+  });
+
+  it('finds the latest scheduled time at or before a moment, consistent with the next one across DST', () => {
+    const s = cron('30 2 * * *');
+    const next = nextDue(s, 'America/New_York', new Date('2026-03-07T12:00:00Z'));
+    expect(previousDue(s, 'America/New_York', next)?.toISOString()).toBe(next.toISOString());
+    expect(previousDue(s, 'America/New_York', new Date(next.getTime() - 1000))?.toISOString()).toBe('2026-03-07T07:30:00.000Z');
+  });
+});
+
+describe('windows and deadlines', () => {
+  it('puts the window at due ± grace and the deadline at due + grace', () => {
+    const r = expectedRun({ graceSeconds: 600 }, new Date('2026-06-01T03:00:00Z'));
+    expect(iso([r.windowStart, r.due, r.deadline])).toEqual(['2026-06-01T02:50:00Z', '2026-06-01T03:00:00Z', '2026-06-01T03:10:00Z']);
+  });
+
+  it('measures `every` from the previous start, one interval at a time', () => {
+    const runs = upcomingRuns(job({ kind: 'every', everySeconds: 900 }, 'UTC', 120), new Date('2026-06-01T10:07:00Z'), 3);
+    expect(iso(runs.map((r) => r.due))).toEqual(['2026-06-01T10:22:00Z', '2026-06-01T10:37:00Z', '2026-06-01T10:52:00Z']);
+    expect(iso([runs[0]!.deadline])).toEqual(['2026-06-01T10:24:00Z']);
+  });
+
+  it('accepts durations down to one second, so a test can watch a job go missing', () => {
+    const runs = upcomingRuns(job({ kind: 'every', everySeconds: 1 }, 'UTC', 1), new Date('2026-06-01T10:00:00Z'), 2);
+    expect(iso(runs.map((r) => r.deadline))).toEqual(['2026-06-01T10:00:02Z', '2026-06-01T10:00:03Z']);
+  });
+});
+
+describe('cron validation', () => {
+  it.each([
+    ['0 3 * * *', null], ['@daily', null], ['@HOURLY', null], ['*/15 9-17 * * 1-5', null],
+    ['0 3 * *', 'it has 4 fields, not 5'], ['0 0 3 * * *', 'it has 6 fields, not 5'],
+    ['0 0 30 2 *', 'it never matches a date'], ['@reboot', 'unknown macro @reboot'],
+  ])('judges %j', (expr, why) => {
+    expect(cronError(expr)).toBe(why);
+  });
+
+  it('rejects out-of-range fields with the reason', () => {
+    expect(cronError('61 * * * *')).toMatch(/minute/);
+    expect(cronError('0 25 * * *')).toMatch(/hour/);
+  });
+});
