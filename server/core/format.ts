@@ -6,7 +6,7 @@ import type { JobSpec } from '../../schema/types.js';
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1).replace(/\.0$/, '') : Math.round(s)}s`;
+  if (s < 60) return `${s.toFixed(1).replace(/\.0$/, '')}s`;
   const totalMin = Math.floor(s / 60);
   if (totalMin < 60) return `${totalMin}m ${Math.round(s - totalMin * 60)}s`.replace(/ 0s$/, '');
   const h = Math.floor(totalMin / 60);

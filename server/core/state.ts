@@ -1,0 +1,134 @@
+// The judged state of a job, and the events that move it. Times are epoch milliseconds, so the
+// state stores as plain JSON and compares without parsing.
+import type { JobSpec } from '../../schema/types.js';
+
+/** The outcome alerts are judged on (SPEC §1). */
+export type Health = 'on_schedule' | 'late' | 'failed' | 'missing' | 'overrunning';
+/** What a person sees: health, or activity (running), or no judgement at all (pending, paused). */
+export type Status = Health | 'pending' | 'running' | 'paused';
+
+export const STATUSES: readonly Status[] = ['pending', 'on_schedule', 'late', 'failed', 'missing', 'overrunning', 'running', 'paused'];
+export const BAD: readonly Health[] = ['failed', 'missing', 'overrunning'];
+
+export const STATUS_LABEL: Record<Status, string> = {
+  pending: 'Pending', on_schedule: 'On Schedule', late: 'Late', failed: 'Failed', missing: 'Missing',
+  overrunning: 'Overrunning', running: 'Running', paused: 'Paused',
+};
+
+/** How a run's start was judged against the schedule. */
+export interface RunTiming {
+  onTime: boolean;
+  /** The scheduled time the run paid, if any. */
+  due: number | null;
+  /** "on time for the run due 03:00 UTC" or "ran 03:47, outside its window 02:55–03:05". */
+  reason: string;
+}
+
+export interface OpenRun {
+  id: string;
+  rid: string | null;
+  startedAt: number;
+  host: string | null;
+  timing: RunTiming;
+  overrunning: boolean;
+}
+
+export interface LastRun {
+  startedAt: number | null;
+  finishedAt: number;
+  exitCode: number | null;
+  durationMs: number | null;
+  outcome: Health;
+}
+
+export interface JobState {
+  status: Status;
+  health: Health | null;
+  /** The scheduled time of the next run the job owes; null while paused. */
+  due: number | null;
+  /** When that run is missing: due + grace, or later when extended after Pakyas was unavailable. */
+  deadline: number | null;
+  /** A run marked missing with no run since: the next off-window run is that one, late (SPEC §2 rule 2). */
+  missedDue: number | null;
+  /** Runs owed while Pakyas was unavailable, neither paid nor called missing (newest last). */
+  unjudged: number[];
+  openRuns: OpenRun[];
+  lastRun: LastRun | null;
+  lastSignalAt: number | null;
+  /** Consecutive bad outcomes, for alert_after. */
+  badStreak: number;
+  /** The health that was last alerted and has not recovered yet. */
+  alerted: Health | null;
+  paused: { since: number; reason: string | null; until: number | null; by: string | null } | null;
+  /** The newest outcomes, oldest first, for the dashboard's history strip. */
+  history: Array<{ at: number; outcome: Health }>;
+}
+
+export interface SignalEvent {
+  type: 'signal';
+  kind: 'start' | 'success' | 'fail' | 'log';
+  /** When it happened: the server's receipt time, or the sender's time for a replayed signal. */
+  at: number;
+  rid?: string | null;
+  exitCode?: number | null;
+  durationMs?: number | null;
+  host?: string | null;
+  /** For log signals: the message (the first line of the body). */
+  message?: string | null;
+  replayed?: boolean;
+}
+
+export type JobEvent =
+  | SignalEvent
+  | { type: 'deadline'; due: number; deadline: number }
+  | { type: 'overrun'; runId: string }
+  | { type: 'pause'; reason?: string | null; until?: number | null; by?: string | null }
+  | { type: 'resume'; reason?: string | null; by?: string | null; auto?: { until: number } }
+  | { type: 'config'; previous: JobSpec | null; revision: number; commit: string | null; changes: string[] };
+
+export type TimelineKind = 'signal' | 'transition' | 'missed' | 'check' | 'config' | 'pause' | 'log' | 'alert';
+
+export interface TimelineEntry {
+  at: number;
+  kind: TimelineKind;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export type Transition = 'failed' | 'missing' | 'overrunning' | 'late' | 'recovered';
+
+export interface AlertIntent {
+  transition: Transition;
+  from: Health | null;
+  to: Health;
+  at: number;
+  /** One sentence that says why, with the evidence. */
+  reason: string;
+  evidence: Record<string, unknown>;
+}
+
+export type CheckIntent =
+  | { kind: 'deadline'; at: number; due: number; deadline: number }
+  | { kind: 'overrun'; at: number; runId: string }
+  | { kind: 'resume'; at: number; until: number };
+
+export interface Step {
+  state: JobState;
+  timeline: TimelineEntry[];
+  alerts: AlertIntent[];
+  checks: CheckIntent[];
+}
+
+export function emptyState(): JobState {
+  return {
+    status: 'pending', health: null, due: null, deadline: null, missedDue: null, unjudged: [], openRuns: [],
+    lastRun: null, lastSignalAt: null, badStreak: 0, alerted: null, paused: null, history: [],
+  };
+}
+
+export function statusOf(s: JobState): Status {
+  if (s.paused) return 'paused';
+  if (s.openRuns.some((r) => r.overrunning)) return 'overrunning';
+  if (s.openRuns.length > 0) return 'running';
+  return s.health ?? 'pending';
+}
