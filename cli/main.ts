@@ -10,6 +10,15 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   init: { summary: 'write a starter pakyas.yaml', load: () => import('./commands/init.js') },
   validate: { summary: 'check pakyas.yaml offline', load: () => import('./commands/validate.js') },
   next: { summary: 'show the next expected runs of each job (offline)', load: () => import('./commands/next.js') },
+  plan: { summary: 'show what apply would change on the server', load: () => import('./commands/plan.js') },
+  apply: { summary: 'sync pakyas.yaml to the server', load: () => import('./commands/apply.js') },
+  status: { summary: 'the state of every job, or of one', load: () => import('./commands/status.js') },
+  timeline: { summary: "a job's timeline: what happened and why", load: () => import('./commands/timeline.js') },
+  pause: { summary: 'pause a job (signals recorded, not judged)', load: () => import('./commands/pause.js') },
+  resume: { summary: 'resume a paused job', load: () => import('./commands/resume.js') },
+  ping: { summary: 'send one signal by hand', load: () => import('./commands/ping.js') },
+  token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
+  server: { summary: 'run the Pakyas server', load: () => import('./commands/server.js') },
 };
 
 const VERSION = '0.1.0';

@@ -5,10 +5,10 @@ import type { JobSpec } from '../../schema/types.js';
 /** "12.4s", "3m 5s", "2h 10m": how long something took, as a person says it. */
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1).replace(/\.0$/, '')}s`;
-  const totalMin = Math.floor(s / 60);
-  if (totalMin < 60) return `${totalMin}m ${Math.round(s - totalMin * 60)}s`.replace(/ 0s$/, '');
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+  const total = Math.round(ms / 1000);
+  const totalMin = Math.floor(total / 60);
+  if (totalMin < 60) return `${totalMin}m ${total - totalMin * 60}s`.replace(/ 0s$/, '');
   const h = Math.floor(totalMin / 60);
   if (h < 48) return `${h}h ${totalMin - h * 60}m`.replace(/ 0m$/, '');
   const d = Math.floor(h / 24);

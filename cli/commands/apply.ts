@@ -1,0 +1,46 @@
+import { CliError, flag, str, type Command } from '../command.js';
+import { call, createClient } from '../client.js';
+import { DEFAULT_FILE } from '../config-file.js';
+import { CONNECTION_OPTIONS, connection } from '../connection.js';
+import { loadDesired } from '../desired-config.js';
+import { paint, printJson } from '../output.js';
+import { renderText, summary } from '../plan-render.js';
+import { revisionSource, SOURCE_OPTIONS } from '../revision-source.js';
+
+export const command: Command = {
+  name: 'apply',
+  summary: 'Make the server\'s state of the project equal to pakyas.yaml, in one transaction; prints what it did and the ping key.',
+  usage: 'apply [-f FILE] [--plan-revision N] [--commit SHA] [--ref REF] [--author NAME] [--json]',
+  options: {
+    file: { type: 'string', short: 'f', value: 'FILE', help: `the config file (default ${DEFAULT_FILE})` },
+    'plan-revision': { type: 'string', value: 'N', help: 'refuse to apply unless the project is still at revision N (the one a reviewed plan showed)' },
+    json: { type: 'boolean', help: 'print {"project","revision","pingKey","changes"} as JSON' },
+    ...SOURCE_OPTIONS,
+    ...CONNECTION_OPTIONS,
+  },
+  details: 'Jobs, channels and routes missing from the file are deleted; other projects are never touched.\nApplying the same file twice changes nothing and makes no new revision.',
+  async run(args) {
+    const file = str(args, 'file') ?? DEFAULT_FILE;
+    const planRevision = str(args, 'plan-revision');
+    if (planRevision !== undefined && !/^\d+$/.test(planRevision)) throw new CliError(`pakyas apply: --plan-revision must be a revision number, not '${planRevision}'`);
+    const config = await loadDesired(file);
+    const conn = connection(args);
+    const client = createClient(conn);
+    const source = revisionSource(args, file);
+    const result = await call(conn, () => client.projects.applyConfig.mutate({
+      config, source, expectedRevision: planRevision === undefined ? null : Number(planRevision),
+    }));
+    if (flag(args, 'json')) {
+      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, changes: result.changes });
+      return 0;
+    }
+    if (!result.changed) {
+      process.stdout.write(`No changes: project ${result.project} already matches ${file} (revision ${result.revision}).\n`);
+    } else {
+      const from = source.commit ? ` (commit ${source.commit.slice(0, 7)})` : '';
+      process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${summary(result.changes, 'done')}.\n`);
+    }
+    process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import { CliError, str, type Command } from '../command.js';
+import { DEFAULT_SERVER } from '../connection.js';
+import { sendSignal } from '../signal-http.js';
+
+const KINDS = ['start', 'success', 'fail', 'log'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const command: Command = {
+  name: 'ping',
+  summary: 'Send one signal by hand: start, success, fail or log.',
+  usage: 'ping JOB start|success|fail|log [--exit-code N] [--rid UUID] [-m MESSAGE]',
+  positionals: { max: 2, names: 'JOB KIND' },
+  options: {
+    'exit-code': { type: 'string', value: 'N', help: 'the exit code, for fail (0–255)' },
+    rid: { type: 'string', value: 'UUID', help: 'the run id that ties a finish to its start' },
+    message: { type: 'string', short: 'm', value: 'TEXT', help: 'a message: the body of the signal (for log, the timeline line)' },
+    server: { type: 'string', value: 'URL', help: `the Pakyas server (default $PAKYAS_SERVER, else ${DEFAULT_SERVER})` },
+    'ping-key': { type: 'string', value: 'KEY', help: 'the project\'s ping key (default $PAKYAS_PING_KEY)' },
+  },
+  details: 'Exits 0 when the server stored the signal, 1 otherwise. Same as curl -X POST $PAKYAS_SERVER/ping/$KEY/JOB[/start|/fail|/log].',
+  async run(args) {
+    const [jobText, kindText] = args.positionals;
+    if (!jobText || !kindText) throw new CliError(`pakyas ping: give a job and a signal; usage: pakyas ${command.usage}`);
+    const kind = KINDS.find((k) => k === kindText);
+    if (!kind) throw new CliError(`pakyas ping: '${kindText}' is not a signal; use start, success, fail or log`);
+    const job = jobText.includes('/') ? jobText.slice(jobText.indexOf('/') + 1) : jobText;
+    const pingKey = str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY;
+    if (!pingKey) throw new CliError('pakyas ping: no ping key; set PAKYAS_PING_KEY or pass --ping-key (`pakyas apply` prints it)');
+    const codeText = str(args, 'exit-code');
+    if (codeText !== undefined && (!/^\d{1,3}$/.test(codeText) || Number(codeText) > 255)) throw new CliError(`pakyas ping: --exit-code must be a whole number from 0 to 255, not '${codeText}'`);
+    const rid = str(args, 'rid');
+    if (rid !== undefined && !UUID.test(rid)) throw new CliError(`pakyas ping: --rid must be a UUID, not '${rid}'`);
+    const server = (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+    const exitCode = codeText === undefined ? null : Number(codeText);
+    const r = await sendSignal({ server, pingKey }, {
+      job, kind: kind === 'success' && exitCode !== null && exitCode !== 0 ? 'fail' : kind,
+      exitCode, rid: rid ?? null, host: hostname(), body: str(args, 'message') ?? null,
+    }, 10_000);
+    if (!r.ok) {
+      throw new CliError(r.status === null
+        ? `pakyas ping: cannot reach the Pakyas server at ${server} (${r.text})`
+        : `pakyas ping: the server answered ${r.status}: ${r.text}`);
+    }
+    process.stdout.write(`${kind} signal for ${job} sent: ${r.text}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { CliError, str, type Command } from '../command.js';
+
+export const command: Command = {
+  name: 'server',
+  summary: 'Run the Pakyas server: signal endpoints, the API for the CLI and dashboard, /healthz and /metrics, on one port.',
+  usage: 'server [--port N] [--host ADDR] [--data-dir DIR]',
+  options: {
+    port: { type: 'string', short: 'p', value: 'N', help: 'the port (default $PAKYAS_PORT, else 8080)' },
+    host: { type: 'string', value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)' },
+    'data-dir': { type: 'string', value: 'DIR', help: 'where the embedded database keeps its data (default .pakyas); ignored with DATABASE_URL' },
+  },
+  details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
+(PGlite) in --data-dir, so nothing needs installing.
+The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
+printed once. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
+  async run(args) {
+    const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`pakyas server: --port must be a port number from 0 to 65535, not '${portText}'`);
+    const databaseUrl = process.env.DATABASE_URL || undefined;
+    const dataDir = resolve(str(args, 'data-dir') ?? '.pakyas');
+    const { startServer } = await import('../../server/main.js');
+    let server;
+    try {
+      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(databaseUrl ? { databaseUrl } : { dataDir }) });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);
+      if (e.code === 'ECONNREFUSED') throw new CliError(`pakyas server: cannot connect to the database at DATABASE_URL (${e.code})`);
+      throw new CliError(`pakyas server: could not start: ${e.message}`);
+    }
+    const where = databaseUrl ? `Postgres at ${redactUrl(databaseUrl)}` : `the embedded database in ${dataDir}`;
+    process.stdout.write(`Pakyas server listening on ${server.url} (${where})\n`);
+    if (server.generatedAdminToken) {
+      process.stdout.write(`\nAdmin token, shown this once (store it; the server keeps only a hash):\n  export PAKYAS_TOKEN=${server.generatedAdminToken}\n\n`);
+    }
+    await new Promise<void>((done) => {
+      const stop = (sig: string) => {
+        process.stdout.write(`Received ${sig}; shutting down\n`);
+        server.close().then(done, (err: Error) => { process.stderr.write(`pakyas server: ${err.message}\n`); done(); });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return 0;
+  },
+};
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
+}

@@ -1,0 +1,112 @@
+// Reading jobs and their timelines; pausing and resuming them; live changes.
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Principal } from '../auth.js';
+import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
+import { findJobsNamed, getJob, listJobs, type JobRow } from '../db/jobs.js';
+import { findProjectByName } from '../db/projects.js';
+import { listSignals } from '../db/signals.js';
+import { listTimeline } from '../db/timeline.js';
+import type { ServerDeps } from '../deps.js';
+import { judge } from '../judge.js';
+import { assertCanRead, assertCanWrite, authed, readableProjects, router } from './trpc.js';
+import { jobView, timelineView } from './views.js';
+
+const jobRef = z.object({ project: z.string().max(64).optional(), job: z.string().min(1).max(64) });
+
+/** JOB or PROJECT/JOB (or --project), resolved among the projects this token can read. */
+async function resolveJob(deps: ServerDeps, p: Principal, ref: z.infer<typeof jobRef>): Promise<JobRow> {
+  if (ref.project !== undefined) {
+    const project = await findProjectByName(deps.db, ref.project);
+    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${ref.project}` });
+    assertCanRead(p, project.id, project.name);
+    const job = await getJob(deps.db, ref.project, ref.job);
+    if (!job) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job} in project ${ref.project}` });
+    return job;
+  }
+  const jobs = await findJobsNamed(deps.db, ref.job, readableProjects(p));
+  if (jobs.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job}` });
+  if (jobs.length > 1) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `job ${ref.job} exists in projects ${jobs.map((j) => j.project).join(', ')}; name it PROJECT/${ref.job} or pass --project` });
+  }
+  return jobs[0]!;
+}
+
+export const jobsRouter = router({
+  list: authed.input(z.object({ project: z.string().max(64).optional() }).optional()).query(async ({ ctx, input }) => {
+    let visible = readableProjects(ctx.principal);
+    if (input?.project !== undefined) {
+      const project = await findProjectByName(ctx.deps.db, input.project);
+      if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.project}` });
+      assertCanRead(ctx.principal, project.id, project.name);
+      visible = [project.id];
+    }
+    return (await listJobs(ctx.deps.db, visible)).map(jobView);
+  }),
+
+  get: authed.input(jobRef).query(async ({ ctx, input }) => {
+    const job = await resolveJob(ctx.deps, ctx.principal, input);
+    const signals = await listSignals(ctx.deps.db, job.id, 10);
+    return {
+      ...jobView(job),
+      signals: signals.map((s) => ({
+        kind: s.kind, receivedAt: new Date(s.received_at).toISOString(), occurredAt: new Date(s.occurred_at).toISOString(),
+        replayed: s.replayed, rid: s.rid, exitCode: s.exit_code, durationMs: s.duration_ms, host: s.host, body: s.body, bodyCutBytes: s.body_cut_bytes,
+      })),
+    };
+  }),
+
+  timeline: authed
+    .input(jobRef.extend({ limit: z.number().int().min(1).max(1000).default(50), before: z.number().int().positive().optional() }))
+    .query(async ({ ctx, input }) => {
+      const job = await resolveJob(ctx.deps, ctx.principal, input);
+      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null);
+      return { project: job.project, job: job.name, entries: rows.map(timelineView), nextBefore: rows.length === input.limit ? rows.at(-1)!.id : null };
+    }),
+
+  pause: authed
+    .input(jobRef.extend({ reason: z.string().max(500).optional(), forSeconds: z.number().int().min(1).max(366 * 86400).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const job = await resolveJob(ctx.deps, ctx.principal, input);
+      assertCanWrite(ctx.principal, job.project_id, job.project);
+      const now = Date.now();
+      await judge(ctx.deps, job.id, { type: 'pause', reason: input.reason ?? null, until: input.forSeconds ? now + input.forSeconds * 1000 : null, by: ctx.principal.name }, now);
+      return jobView((await getJob(ctx.deps.db, job.project, job.name))!);
+    }),
+
+  resume: authed.input(jobRef.extend({ reason: z.string().max(500).optional() })).mutation(async ({ ctx, input }) => {
+    const job = await resolveJob(ctx.deps, ctx.principal, input);
+    assertCanWrite(ctx.principal, job.project_id, job.project);
+    await judge(ctx.deps, job.id, { type: 'resume', reason: input.reason ?? null, by: ctx.principal.name });
+    return jobView((await getJob(ctx.deps.db, job.project, job.name))!);
+  }),
+
+  /** Every change to a job the token can read, as it is committed, from any server on the database. */
+  changes: authed.subscription(async function* ({ ctx, signal }) {
+    const visible = readableProjects(ctx.principal);
+    const names = visible === null ? null : new Set((await listJobs(ctx.deps.db, visible)).map((j) => j.project));
+    const queue: ChangeNotice[] = [];
+    let wake: (() => void) | null = null;
+    const unlisten = await ctx.deps.db.listen(CHANGES_CHANNEL, (payload) => {
+      try {
+        const notice = JSON.parse(payload) as ChangeNotice;
+        if (names === null || names.has(notice.project)) { queue.push(notice); wake?.(); }
+      } catch { /* not ours */ }
+    });
+    try {
+      while (!signal?.aborted) {
+        if (queue.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+          wake = null;
+          continue;
+        }
+        yield queue.splice(0, queue.length);
+      }
+    } finally {
+      await unlisten();
+    }
+  }),
+});

@@ -1,0 +1,127 @@
+// The plain HTTP signal endpoints, for curl from anywhere a job runs (SPEC §6):
+//   POST|GET|HEAD /ping/{pingKey}/{job}[/start|/fail|/log|/success|/{exitCode}]
+//   ?rid=UUID  ?duration_ms=N  ?host=NAME  ?ts=ISO-or-epoch-ms (a replayed signal, at most 24 h old)
+// The request body is the tail of the job's output.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUnavailable } from '../db/port.js';
+import type { ServerDeps } from '../deps.js';
+import { recordSignal, type IncomingSignal } from '../signals.js';
+
+/** Bodies up to this size are accepted; larger requests get 413. */
+export const MAX_REQUEST_BODY = 1024 * 1024;
+/** Of a body, this many bytes are stored: the end of the output, which is what explains a failure. */
+export const KEPT_BODY = 10_000;
+export const MAX_REPLAY_AGE_MS = 24 * 3600_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+class BadRequest extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (!['GET', 'POST', 'HEAD', 'PUT'].includes(req.method ?? '')) {
+    return reply(res, 405, 'Method not allowed: use GET, POST or HEAD\n', { allow: 'GET, POST, HEAD' });
+  }
+  let signal: IncomingSignal;
+  try {
+    signal = await parseSignal(req, url);
+  } catch (err) {
+    if (err instanceof BadRequest) return reply(res, err.status, `${err.message}\n`, err.status === 413 ? { connection: 'close' } : {});
+    throw err;
+  }
+  try {
+    const outcome = await recordSignal(deps, signal);
+    if (!outcome.ok) return reply(res, 404, 'Not found: no job of that name for this ping key\n');
+    deps.metrics.countSignal(signal.kind);
+    reply(res, 200, outcome.judged ? 'OK\n' : 'OK (recorded; the job is paused)\n');
+  } catch (err) {
+    if (isUnavailable(err)) {
+      reply(res, 503, 'Pakyas cannot store signals right now; retry shortly\n', { 'retry-after': '5' });
+      return;
+    }
+    throw err;
+  }
+}
+
+async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSignal> {
+  const parts = url.pathname.split('/').slice(2); // after /ping/
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
+    throw new BadRequest(404, 'Not found: signal URLs are /ping/{pingKey}/{job}[/start|/fail|/log|/{exitCode}]');
+  }
+  const [pingKey, job, action = 'success'] = parts as [string, string, string?];
+  if (pingKey.length > 200 || !NAME.test(job)) throw new BadRequest(404, 'Not found: no job of that name for this ping key');
+
+  let kind: IncomingSignal['kind'];
+  let exitCode: number | null = null;
+  if (action === 'start' || action === 'fail' || action === 'log' || action === 'success') {
+    kind = action;
+  } else if (/^\d{1,3}$/.test(action) && Number(action) <= 255) {
+    exitCode = Number(action);
+    kind = exitCode === 0 ? 'success' : 'fail';
+  } else {
+    throw new BadRequest(400, `Bad signal '${action}': use start, fail, log, success, or an exit code from 0 to 255`);
+  }
+  const q = url.searchParams;
+  if (kind === 'fail' && exitCode === null && q.has('exit_code')) {
+    const code = q.get('exit_code')!;
+    if (!/^\d{1,3}$/.test(code) || Number(code) > 255) throw new BadRequest(400, `Bad exit_code '${code}': use a whole number from 0 to 255`);
+    exitCode = Number(code);
+  }
+  const rid = q.get('rid');
+  if (rid !== null && !UUID.test(rid)) throw new BadRequest(400, `Bad rid '${rid.slice(0, 60)}': a run id is a UUID, like 2f1c7c1e-8a0e-4d0e-9a3c-0b1f0c2d3e4f`);
+  const duration = q.get('duration_ms');
+  if (duration !== null && (!/^\d{1,10}$/.test(duration))) throw new BadRequest(400, `Bad duration_ms '${duration.slice(0, 30)}': use whole milliseconds`);
+  const host = q.get('host');
+  if (host !== null && host.length > 255) throw new BadRequest(400, 'Bad host: at most 255 characters');
+
+  let occurredAt: number | null = null;
+  const ts = q.get('ts');
+  if (ts !== null) {
+    const t = /^\d{10,16}$/.test(ts) ? Number(ts) : Date.parse(ts);
+    if (Number.isNaN(t)) throw new BadRequest(400, `Bad ts '${ts.slice(0, 40)}': use ISO-8601 or epoch milliseconds`);
+    const now = Date.now();
+    if (now - t > MAX_REPLAY_AGE_MS) throw new BadRequest(400, `Replayed signal from ${new Date(t).toISOString()} is older than 24 hours and cannot be judged`);
+    // A sender's clock running ahead cannot place a signal in the future: the server's clock decides.
+    occurredAt = Math.min(t, now);
+  }
+
+  const { body, cut } = await readBody(req);
+  return {
+    pingKey, job, kind, exitCode, rid, host,
+    durationMs: duration !== null ? Number(duration) : null,
+    userAgent: (req.headers['user-agent'] ?? '').slice(0, 300) || null,
+    body, bodyCutBytes: cut, occurredAt,
+  };
+}
+
+/** The last KEPT_BODY bytes of the body, cut at a character boundary, and how many bytes were cut. */
+async function readBody(req: IncomingMessage): Promise<{ body: string | null; cut: number }> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BODY) throw new BadRequest(413, `Body too large: at most ${MAX_REQUEST_BODY} bytes are accepted, and the last ${KEPT_BODY} are kept`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BODY) throw new BadRequest(413, `Body too large: at most ${MAX_REQUEST_BODY} bytes are accepted, and the last ${KEPT_BODY} are kept`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return { body: null, cut: 0 };
+  let buf = Buffer.concat(chunks);
+  let cut = 0;
+  if (buf.length > KEPT_BODY) {
+    cut = buf.length - KEPT_BODY;
+    // Skip UTF-8 continuation bytes so the kept tail starts on a whole character.
+    while (cut < buf.length && (buf[cut]! & 0xc0) === 0x80) cut++;
+    buf = buf.subarray(cut);
+  }
+  // NUL bytes are not storable in Postgres text; invalid UTF-8 becomes U+FFFD.
+  return { body: buf.toString('utf8').replace(/\u0000/g, '\uFFFD'), cut };
+}
+
+function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}

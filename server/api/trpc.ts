@@ -1,0 +1,47 @@
+// tRPC: the context every call gets (the server's dependencies and who is calling) and the
+// procedures that check the caller's token before anything else runs.
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Principal } from '../auth.js';
+import type { ServerDeps } from '../deps.js';
+
+export interface Context {
+  deps: ServerDeps;
+  principal: Principal | null;
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter: ({ shape }) => ({ ...shape, data: { code: shape.data.code, httpStatus: shape.data.httpStatus } }),
+});
+
+export const router = t.router;
+
+/** Every API call needs a bearer token (SPEC §9). */
+export const authed = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.principal) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid bearer token is required: set PAKYAS_TOKEN or pass --token' });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+export const admin = authed.use(({ ctx, next }) => {
+  if (!ctx.principal.admin) throw new TRPCError({ code: 'FORBIDDEN', message: 'this needs an admin token' });
+  return next();
+});
+
+/** The projects a token may read: all (null) for an admin token, else its one project. */
+export function readableProjects(p: Principal): number[] | null {
+  return p.admin ? null : p.project_id !== null ? [p.project_id] : [];
+}
+
+export function assertCanRead(p: Principal, projectId: number, projectName: string): void {
+  if (p.admin || p.project_id === projectId) return;
+  throw new TRPCError({ code: 'FORBIDDEN', message: `this token cannot read project ${projectName}` });
+}
+
+export function assertCanWrite(p: Principal, projectId: number | null, projectName: string): void {
+  if (p.admin) return;
+  if (p.project_id === null || p.project_id !== projectId) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `this token cannot change project ${projectName}` });
+  }
+  if (p.read_only) throw new TRPCError({ code: 'FORBIDDEN', message: `this token is read-only for project ${projectName}` });
+}

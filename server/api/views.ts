@@ -1,0 +1,58 @@
+// What the API returns about jobs: state ids of SPEC §1 and ISO-8601 UTC times (SPEC §7).
+import { formatDuration } from '../../schema/duration.js';
+import type { JobRow } from '../db/jobs.js';
+import type { TimelineRow } from '../db/timeline.js';
+
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+
+export interface JobView {
+  project: string;
+  job: string;
+  state: string;
+  health: string | null;
+  lastRun: { startedAt: string | null; finishedAt: string; exitCode: number | null; durationMs: number | null; outcome: string } | null;
+  due: string | null;
+  deadline: string | null;
+  schedule: string;
+  timezone: string;
+  grace: string;
+  maxDuration: string;
+  tags: string[];
+  description: string | null;
+  paused: { since: string; reason: string | null; until: string | null; by: string | null } | null;
+  running: Array<{ startedAt: string; rid: string | null; host: string | null; overrunning: boolean }>;
+  lastSignalAt: string | null;
+  history: Array<{ at: string; outcome: string }>;
+}
+
+export function jobView(row: JobRow): JobView {
+  const { spec, state } = row;
+  return {
+    project: row.project,
+    job: row.name,
+    state: state.status,
+    health: state.health,
+    lastRun: state.lastRun && {
+      startedAt: iso(state.lastRun.startedAt), finishedAt: iso(state.lastRun.finishedAt)!, exitCode: state.lastRun.exitCode,
+      durationMs: state.lastRun.durationMs, outcome: state.lastRun.outcome,
+    },
+    due: iso(state.due),
+    deadline: iso(state.deadline),
+    schedule: spec.schedule.kind === 'cron' ? spec.schedule.cron : `every ${formatDuration(spec.schedule.everySeconds)}`,
+    timezone: spec.timezone,
+    grace: formatDuration(spec.graceSeconds),
+    maxDuration: formatDuration(spec.maxDurationSeconds),
+    tags: spec.tags,
+    description: spec.description,
+    paused: state.paused && { since: iso(state.paused.since)!, reason: state.paused.reason, until: iso(state.paused.until), by: state.paused.by },
+    running: state.openRuns.map((r) => ({ startedAt: iso(r.startedAt)!, rid: r.rid, host: r.host, overrunning: r.overrunning })),
+    lastSignalAt: iso(state.lastSignalAt),
+    history: state.history.map((h) => ({ at: iso(h.at)!, outcome: h.outcome })),
+  };
+}
+
+export interface TimelineView { id: number; at: string; kind: string; message: string; data: Record<string, unknown> | null }
+
+export function timelineView(row: TimelineRow): TimelineView {
+  return { id: row.id, at: new Date(row.at).toISOString(), kind: row.kind, message: row.message, data: row.data };
+}

@@ -1,0 +1,117 @@
+// Config as code: plan (what would change) and apply (make it so, in one transaction).
+import { createHash, randomBytes } from 'node:crypto';
+import { SECRET_SETTINGS, type ProjectConfig } from '../schema/types.js';
+import { scheduleChecks } from './checks.js';
+import { describeField, planChanges, type Change } from './core/plan.js';
+import { emptyState, type CheckIntent, type Step } from './core/state.js';
+import { step } from './core/status.js';
+import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
+import { deleteJob, insertJob, lockJobByName, saveJob } from './db/jobs.js';
+import { notifyChange } from './db/notify.js';
+import type { Queryable } from './db/port.js';
+import { findProjectByName, insertProject, lockProjectName, setProjectRevision } from './db/projects.js';
+import { insertRevision, type RevisionSource } from './db/revisions.js';
+import { insertTimelineMany } from './db/timeline.js';
+import type { AfterCommit, JudgeDeps } from './judge.js';
+
+export interface PlanResult {
+  project: string;
+  exists: boolean;
+  /** The project's revision the plan was computed against (0: none yet). */
+  revision: number;
+  changes: Change[];
+}
+
+export interface ApplyResult extends PlanResult {
+  changed: boolean;
+  pingKey: string;
+}
+
+export class StalePlanError extends Error {
+  constructor(readonly expected: number, readonly actual: number) {
+    super(`the plan was made against revision ${expected}, but the project is at revision ${actual} now; run plan again`);
+  }
+}
+
+export function newPingKey(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** A fingerprint of the config; secrets enter it only as their own hashes. */
+export function contentHash(config: ProjectConfig): string {
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const safe = {
+    ...config,
+    channels: config.channels.map((c) => ({
+      ...c,
+      settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, SECRET_SETTINGS[c.type].includes(k) ? `sha256:${sha(String(v))}` : v])),
+    })),
+  };
+  return sha(JSON.stringify(safe));
+}
+
+async function currentConfig(db: Queryable, projectId: number, name: string): Promise<ProjectConfig> {
+  return { project: name, jobs: await loadJobSpecs(db, projectId), channels: await loadChannels(db, projectId), routes: await loadRoutes(db, projectId) };
+}
+
+export async function planProject(db: Queryable, desired: ProjectConfig): Promise<PlanResult> {
+  const project = await findProjectByName(db, desired.project);
+  const current = project ? await currentConfig(db, project.id, project.name) : null;
+  return { project: desired.project, exists: project !== null, revision: project?.revision ?? 0, changes: planChanges(desired, current) };
+}
+
+export async function applyProject(
+  deps: JudgeDeps, desired: ProjectConfig, source: RevisionSource, expectedRevision: number | null, now = Date.now(),
+): Promise<ApplyResult> {
+  const after: AfterCommit = [];
+  const result = await deps.db.transaction(async (tx) => {
+    await lockProjectName(tx, desired.project);
+    let project = await findProjectByName(tx, desired.project);
+    const actual = project?.revision ?? 0;
+    if (expectedRevision !== null && expectedRevision !== actual) throw new StalePlanError(expectedRevision, actual);
+    const current = project ? await currentConfig(tx, project.id, project.name) : null;
+    const changes = planChanges(desired, current);
+    if (project && changes.length === 0) {
+      return { project: project.name, exists: true, revision: project.revision, changes, changed: false, pingKey: project.ping_key };
+    }
+    const created = !project;
+    project ??= await insertProject(tx, desired.project, newPingKey());
+    const revision = project.revision + 1;
+
+    for (const c of changes.filter((c) => c.kind === 'channel')) {
+      if (c.action === 'delete') await deleteChannel(tx, project.id, c.name);
+      else await upsertChannel(tx, project.id, desired.channels.find((d) => d.name === c.name)!);
+    }
+    if (changes.some((c) => c.kind === 'route')) await replaceRoutes(tx, project.id, desired.routes);
+
+    const commit = source.commit;
+    const timeline: Array<{ jobId: number; entries: Step['timeline'] }> = [];
+    const checks: Array<{ jobId: number; check: CheckIntent }> = [];
+    for (const c of changes.filter((c) => c.kind === 'job')) {
+      if (c.action === 'delete') { await deleteJob(tx, project.id, c.name); continue; }
+      const spec = desired.jobs.find((j) => j.name === c.name)!;
+      let jobId: number;
+      let r: Step;
+      if (c.action === 'create') {
+        r = step(spec, emptyState(), { type: 'config', previous: null, revision, commit, changes: [] }, now);
+        jobId = await insertJob(tx, project.id, spec, r.state);
+      } else {
+        const row = (await lockJobByName(tx, project.id, c.name))!;
+        r = step(spec, row.state, { type: 'config', previous: row.spec, revision, commit, changes: c.fields.map(describeField) }, now);
+        jobId = row.id;
+        await saveJob(tx, jobId, spec, r.state);
+      }
+      timeline.push({ jobId, entries: r.timeline });
+      for (const check of r.checks) checks.push({ jobId, check });
+    }
+    await insertTimelineMany(tx, timeline);
+    const wakes = await scheduleChecks(deps.boss, tx, checks);
+    await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
+    await setProjectRevision(tx, project.id, revision);
+    await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
+    after.push(() => { for (const at of wakes) deps.waker.at(at); });
+    return { project: project.name, exists: !created, revision, changes, changed: true, pingKey: project.ping_key };
+  });
+  for (const f of after) f();
+  return result;
+}

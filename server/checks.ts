@@ -1,0 +1,108 @@
+// Deadline, overrun and resume checks, scheduled in Postgres with pg-boss: they survive restarts,
+// fire once across replicas, and fire on time. Each check carries what it was scheduled for;
+// judging it is a compare-and-set in server/core/status.ts, so a retried, duplicated or stale check
+// does nothing.
+import type { PgBoss } from 'pg-boss';
+import type { CheckIntent, JobEvent } from './core/state.js';
+import type { Queryable } from './db/port.js';
+
+export const CHECK_QUEUE = 'pakyas-checks';
+
+export interface CheckData { jobId: number; check: CheckIntent }
+
+/** pg-boss's view of one of our transactions, so that checks commit or roll back with the state. */
+export function bossDb(tx: Queryable) {
+  return { executeSql: async (text: string, values?: unknown[]) => ({ rows: await tx.query(text, values ?? []) }) };
+}
+
+export function eventOf(check: CheckIntent): JobEvent {
+  switch (check.kind) {
+    case 'deadline': return { type: 'deadline', due: check.due, deadline: check.deadline };
+    case 'overrun': return { type: 'overrun', runId: check.runId };
+    case 'resume': return { type: 'resume', auto: { until: check.until } };
+  }
+}
+
+/**
+ * Wakes the worker at the exact time a check is due. pg-boss polls no faster than every 0.5 s, so
+ * without this a deadline would be judged up to a poll late; with it, within milliseconds. One
+ * timer for the earliest pending time keeps this cheap with many thousands of checks.
+ */
+export class Waker {
+  private times: number[] = []; // a min-heap
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+  private stopped = false;
+
+  constructor(private readonly wake: () => void, private readonly maxPending = 200_000) {}
+
+  at(time: number): void {
+    if (this.stopped) return;
+    if (this.times.length >= this.maxPending) return; // polling still finds it
+    push(this.times, time);
+    if (time < this.armedFor) this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const next = this.times[0];
+    if (next === undefined) { this.armedFor = Infinity; this.timer = null; return; }
+    this.armedFor = next;
+    // A few ms late rather than early: pg-boss compares start_after with the database's clock.
+    this.timer = setTimeout(() => this.fire(), Math.max(0, next - Date.now() + 5));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = null;
+    const now = Date.now();
+    let due = false;
+    while (this.times.length > 0 && this.times[0]! <= now) { pop(this.times); due = true; }
+    if (due) this.wake();
+    this.arm();
+  }
+}
+
+function push(heap: number[], v: number): void {
+  heap.push(v);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (heap[p]! <= heap[i]!) break;
+    [heap[p], heap[i]] = [heap[i]!, heap[p]!];
+    i = p;
+  }
+}
+
+function pop(heap: number[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  heap[0] = last;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heap.length && heap[l]! < heap[m]!) m = l;
+    if (r < heap.length && heap[r]! < heap[m]!) m = r;
+    if (m === i) break;
+    [heap[m], heap[i]] = [heap[i]!, heap[m]!];
+    i = m;
+  }
+}
+
+/** Queues checks inside the caller's transaction. Returns their times, to wake for after commit. */
+export async function scheduleChecks(boss: PgBoss, tx: Queryable, items: CheckData[]): Promise<number[]> {
+  if (items.length === 0) return [];
+  await boss.insert(CHECK_QUEUE, items.map((item) => ({
+    data: item,
+    startAfter: new Date(item.check.at),
+  })), { db: bossDb(tx) });
+  return items.map((i) => i.check.at);
+}

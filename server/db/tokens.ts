@@ -1,0 +1,53 @@
+// API tokens, stored as sha256 hashes: a stolen database does not hold a usable token.
+import type { Queryable } from './port.js';
+
+export interface TokenRow {
+  id: number;
+  name: string;
+  project_id: number | null;
+  project: string | null;
+  read_only: boolean;
+  admin: boolean;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+const SELECT = `select t.id, t.name, t.project_id, p.name as project, t.read_only, t.admin, t.created_at, t.last_used_at
+  from tokens t left join projects p on p.id = t.project_id`;
+
+export async function findTokenByHash(db: Queryable, hash: string): Promise<TokenRow | null> {
+  const [row] = await db.query<TokenRow>(`${SELECT} where t.hash = $1`, [hash]);
+  return row ?? null;
+}
+
+export async function insertToken(db: Queryable, t: { name: string; hash: string; projectId: number | null; readOnly: boolean; admin: boolean }): Promise<number> {
+  const [row] = await db.query<{ id: number }>(
+    'insert into tokens (name, hash, project_id, read_only, admin) values ($1, $2, $3, $4, $5) returning id',
+    [t.name, t.hash, t.projectId, t.readOnly, t.admin]);
+  return row!.id;
+}
+
+export async function listTokens(db: Queryable): Promise<TokenRow[]> {
+  return db.query<TokenRow>(`${SELECT} order by t.id`);
+}
+
+export async function deleteToken(db: Queryable, id: number): Promise<boolean> {
+  const rows = await db.query('delete from tokens where id = $1 returning id', [id]);
+  return rows.length > 0;
+}
+
+export async function countAdminTokens(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ n: number }>('select count(*)::int as n from tokens where admin');
+  return row!.n;
+}
+
+/** The admin token from PAKYAS_ADMIN_TOKEN replaces the one from the previous start, if any. */
+export async function replaceEnvAdminToken(db: Queryable, hash: string): Promise<void> {
+  await db.query("delete from tokens where admin and name = 'admin (PAKYAS_ADMIN_TOKEN)' and hash <> $1", [hash]);
+  await db.query(
+    `insert into tokens (name, hash, admin) values ('admin (PAKYAS_ADMIN_TOKEN)', $1, true) on conflict (hash) do nothing`, [hash]);
+}
+
+export async function touchToken(db: Queryable, id: number): Promise<void> {
+  await db.query("update tokens set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')", [id]);
+}

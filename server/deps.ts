@@ -1,0 +1,9 @@
+// What the server's parts share: the database, pg-boss, the waker, metrics and a logger.
+import type { JudgeDeps } from './judge.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerDeps extends JudgeDeps {
+  metrics: Metrics;
+  log: (line: string) => void;
+  startedAt: number;
+}

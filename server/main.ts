@@ -1,0 +1,104 @@
+// Wiring only: open the database, migrate, start pg-boss and its check worker, serve HTTP.
+import type { AddressInfo } from 'node:net';
+import { PgBoss, fromPglite } from 'pg-boss';
+import type { PGlite } from '@electric-sql/pglite';
+import { ensureAdminToken } from './auth.js';
+import { CHECK_QUEUE, eventOf, Waker, type CheckData } from './checks.js';
+import { migrate } from './db/migrate.js';
+import { openPglite } from './db/pglite.js';
+import type { Database } from './db/port.js';
+import { openPostgres } from './db/postgres.js';
+import type { ServerDeps } from './deps.js';
+import { createHttpServer } from './http.js';
+import { judge } from './judge.js';
+import { Metrics } from './metrics.js';
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  /** A real Postgres; without it, embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** The schema for Pakyas's tables on Postgres (default public); pg-boss uses `${schema}_boss` or pgboss. */
+  schema?: string;
+  dataDir?: string;
+  /** An already open embedded database, for tests that reuse one (a cold PGlite costs seconds). */
+  pglite?: { db: Database; pglite: PGlite; bossSchema: string };
+  adminToken?: string;
+  log?: (line: string) => void;
+  /** How often the check worker polls when no timer woke it, in seconds. */
+  pollingIntervalSeconds?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: ServerDeps;
+  /** The admin token generated on the first start, to print once; null when it existed or came from the environment. */
+  generatedAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  let db: Database;
+  let boss: PgBoss;
+  let ownsDb = true;
+  if (options.pglite) {
+    db = options.pglite.db;
+    ownsDb = false;
+    boss = new PgBoss({ db: fromPglite(options.pglite.pglite), backend: 'pglite', schema: options.pglite.bossSchema });
+  } else if (options.databaseUrl) {
+    db = openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) });
+    boss = new PgBoss({ connectionString: options.databaseUrl, schema: options.schema ? `${options.schema}_boss` : 'pgboss', max: 5, application_name: 'pakyas' });
+  } else {
+    const embedded = await openPglite({ dataDir: options.dataDir ?? '.pakyas' });
+    db = embedded.db;
+    boss = new PgBoss({ db: fromPglite(embedded.pglite), backend: 'pglite' });
+  }
+  boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
+
+  await migrate(db);
+  await boss.start();
+  await boss.createQueue(CHECK_QUEUE, { retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 120 });
+
+  const metrics = new Metrics();
+  let workerId = '';
+  const waker = new Waker(() => { if (workerId) boss.notifyWorker(workerId); });
+  const deps: ServerDeps = {
+    db, boss, waker, metrics, log, startedAt: Date.now(),
+    recordAlerts: async () => {},
+    onStep: (_job, _before, result) => metrics.countStep(result),
+  };
+
+  workerId = await boss.work<CheckData>(CHECK_QUEUE, { batchSize: 50, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+    for (const job of jobs) {
+      const { jobId, check } = job.data;
+      metrics.countCheck(Date.now() - check.at);
+      await judge(deps, jobId, eventOf(check));
+    }
+  });
+
+  const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
+
+  const http = createHttpServer(deps);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    deps,
+    generatedAdminToken,
+    close: () => (closing ??= (async () => {
+      waker.stop();
+      await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
+      await boss.stop({ graceful: true, timeout: 5000, close: true });
+      if (ownsDb) await db.close();
+    })()),
+  };
+}

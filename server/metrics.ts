@@ -1,0 +1,54 @@
+// Counters for GET /metrics (Prometheus text format). Counters are per process, as Prometheus
+// expects; job states come from the database, so every replica reports the same ones.
+import type { Step } from './core/state.js';
+
+export class Metrics {
+  readonly signals = new Map<string, number>();
+  readonly transitions = new Map<string, number>();
+  readonly alerts = new Map<string, number>();
+  checks = 0;
+  checkLagSecondsSum = 0;
+  checkLagSecondsMax = 0;
+  httpErrors = 0;
+
+  countSignal(kind: string): void { inc(this.signals, kind); }
+
+  countStep(result: Step): void {
+    for (const e of result.timeline) if (e.kind === 'transition') inc(this.transitions, String(e.data?.to ?? 'unknown'));
+    for (const a of result.alerts) inc(this.alerts, a.transition);
+  }
+
+  countCheck(lagMs: number): void {
+    const lag = Math.max(0, lagMs) / 1000;
+    this.checks++;
+    this.checkLagSecondsSum += lag;
+    this.checkLagSecondsMax = Math.max(this.checkLagSecondsMax, lag);
+  }
+}
+
+function inc(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: string; status: string }>, statuses: readonly string[]): string {
+  const out: string[] = [];
+  out.push('# HELP pakyas_job_state The state of each job: 1 for its current state, 0 for the others.', '# TYPE pakyas_job_state gauge');
+  for (const j of jobs) {
+    for (const s of statuses) out.push(`pakyas_job_state{project="${esc(j.project)}",job="${esc(j.job)}",state="${s}"} ${j.status === s ? 1 : 0}`);
+  }
+  out.push('# HELP pakyas_jobs Jobs by state.', '# TYPE pakyas_jobs gauge');
+  for (const s of statuses) out.push(`pakyas_jobs{state="${s}"} ${jobs.filter((j) => j.status === s).length}`);
+  out.push('# HELP pakyas_signals_total Signals received by this process, by kind.', '# TYPE pakyas_signals_total counter');
+  for (const [k, v] of m.signals) out.push(`pakyas_signals_total{kind="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_transitions_total Health transitions judged by this process, by new health.', '# TYPE pakyas_transitions_total counter');
+  for (const [k, v] of m.transitions) out.push(`pakyas_transitions_total{to="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_alerts_total Alerts owed by transitions judged by this process.', '# TYPE pakyas_alerts_total counter');
+  for (const [k, v] of m.alerts) out.push(`pakyas_alerts_total{transition="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_check_lag_seconds How late deadline and overrun checks ran after their time.', '# TYPE pakyas_check_lag_seconds summary');
+  out.push(`pakyas_check_lag_seconds_sum ${m.checkLagSecondsSum}`, `pakyas_check_lag_seconds_count ${m.checks}`);
+  out.push('# HELP pakyas_check_lag_seconds_max The largest check lag seen by this process.', '# TYPE pakyas_check_lag_seconds_max gauge');
+  out.push(`pakyas_check_lag_seconds_max ${m.checkLagSecondsMax}`);
+  return `${out.join('\n')}\n`;
+}
