@@ -21,7 +21,7 @@ export async function loadJobSpecs(db: Queryable, projectId: number): Promise<Jo
 
 export async function upsertChannel(db: Queryable, projectId: number, c: ChannelSpec): Promise<void> {
   await db.query(
-    `insert into channels (project_id, name, type, settings) values ($1, $2, $3, $4::jsonb)
+    `insert into channels (project_id, name, type, settings) values ($1, $2, $3, $4::text::jsonb)
      on conflict (project_id, name) do update set type = excluded.type, settings = excluded.settings`,
     [projectId, c.name, c.type, JSON.stringify(c.settings)]);
 }
@@ -36,6 +36,6 @@ export async function replaceRoutes(db: Queryable, projectId: number, routes: Ro
   await db.query(
     `insert into routes (project_id, position, match, notify, on_transitions)
      select $1, r.ordinality, r.value->'match', r.value->'notify', r.value->'on'
-     from jsonb_array_elements($2::jsonb) with ordinality as r`,
+     from jsonb_array_elements($2::text::jsonb) with ordinality as r`,
     [projectId, JSON.stringify(routes)]);
 }

@@ -18,7 +18,7 @@ const SELECT = `select j.id, j.project_id, p.name as project, j.name, j.spec, j.
 
 export async function insertJob(db: Queryable, projectId: number, spec: JobSpec, state: JobState): Promise<number> {
   const [row] = await db.query<{ id: number }>(
-    `insert into jobs (project_id, name, spec, state, status) values ($1, $2, $3::jsonb, $4::jsonb, $5) returning id`,
+    `insert into jobs (project_id, name, spec, state, status) values ($1, $2, $3::text::jsonb, $4::text::jsonb, $5) returning id`,
     [projectId, spec.name, JSON.stringify(spec), JSON.stringify(state), state.status]);
   return row!.id;
 }
@@ -39,7 +39,7 @@ export async function lockJobByName(db: Queryable, projectId: number, name: stri
 }
 
 export async function saveJob(db: Queryable, jobId: number, spec: JobSpec, state: JobState): Promise<void> {
-  await db.query('update jobs set spec = $2::jsonb, state = $3::jsonb, status = $4, updated_at = now() where id = $1',
+  await db.query('update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $4, updated_at = now() where id = $1',
     [jobId, JSON.stringify(spec), JSON.stringify(state), state.status]);
 }
 

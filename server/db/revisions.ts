@@ -18,7 +18,7 @@ export interface RevisionRow {
 export async function insertRevision(db: Queryable, projectId: number, number: number, hash: string, from: RevisionSource, changes: Change[]): Promise<void> {
   await db.query(
     `insert into revisions (project_id, number, content_hash, commit_sha, ref, author, source, changes)
-     values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)`,
     [projectId, number, hash, from.commit, from.ref, from.author, from.source, JSON.stringify(changes)]);
 }
 

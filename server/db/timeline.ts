@@ -23,6 +23,6 @@ export async function insertTimelineMany(db: Queryable, rows: Array<{ jobId: num
   await db.query(
     `insert into timeline (job_id, at, kind, message, data)
      select (e->>'jobId')::bigint, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
-     from jsonb_array_elements($1::jsonb) as e`,
+     from jsonb_array_elements($1::text::jsonb) as e`,
     [JSON.stringify(flat)]);
 }

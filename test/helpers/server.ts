@@ -1,0 +1,69 @@
+// Real servers for tests: embedded PGlite always, and real Postgres when PAKYAS_TEST_DATABASE_URL
+// is set (CI sets it). PGlite costs seconds to start, so one instance serves a whole test file;
+// on Postgres each server gets a fresh schema.
+import { randomBytes } from 'node:crypto';
+import { openPglite } from '../../server/db/pglite.js';
+import { openPostgres } from '../../server/db/postgres.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/main.js';
+import { createClient } from '../../cli/client.js';
+
+export const ADMIN = 'test-admin-token-0123456789abcdef';
+export type Backend = 'pglite' | 'postgres';
+export const DATABASE_URL = process.env.PAKYAS_TEST_DATABASE_URL;
+export const backends: Backend[] = DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+let embedded: ReturnType<typeof openPglite> | null = null;
+const schemas: string[] = [];
+
+export function newSchema(): string {
+  const s = `t_${randomBytes(5).toString('hex')}`;
+  schemas.push(s);
+  return s;
+}
+
+export async function startTestServer(backend: Backend, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const base: ServerOptions = { port: 0, adminToken: ADMIN, log: () => {}, ...options };
+  if (backend === 'pglite') {
+    const e = await (embedded ??= openPglite({}));
+    return startServer({ ...base, pglite: { ...e, bossSchema: 'pgboss' } });
+  }
+  return startServer({ ...base, databaseUrl: DATABASE_URL!, schema: options.schema ?? newSchema() });
+}
+
+/** Drops the schemas this file made on the test Postgres; call from afterAll. */
+export async function cleanUp(): Promise<void> {
+  if (DATABASE_URL && schemas.length > 0) {
+    const db = openPostgres({ url: DATABASE_URL });
+    for (const s of schemas.splice(0)) {
+      await db.query(`drop schema if exists "${s}" cascade`);
+      await db.query(`drop schema if exists "${s}_boss" cascade`);
+    }
+    await db.close();
+  }
+}
+
+export function adminClient(server: RunningServer) {
+  return createClient({ server: server.url, token: ADMIN });
+}
+
+let counter = 0;
+/** A project name no other test in this file uses (the embedded database is shared within a file). */
+export function uniqueProject(prefix = 'p'): string {
+  return `${prefix}-${process.pid}-${++counter}`;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 5000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
