@@ -9,6 +9,7 @@ export const command: Command = {
     port: { type: 'string', short: 'p', value: 'N', help: 'the port (default $PAKYAS_PORT, else 8080)' },
     host: { type: 'string', value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)' },
     'data-dir': { type: 'string', value: 'DIR', help: 'where the embedded database keeps its data (default .pakyas); ignored with DATABASE_URL' },
+    schema: { type: 'string', value: 'NAME', help: 'with DATABASE_URL: the Postgres schema for Pakyas\'s tables (default $PAKYAS_DB_SCHEMA, else public)' },
   },
   details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
 (PGlite) in --data-dir, so nothing needs installing.
@@ -20,10 +21,12 @@ printed once. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`pakyas server: --port must be a port number from 0 to 65535, not '${portText}'`);
     const databaseUrl = process.env.DATABASE_URL || undefined;
     const dataDir = resolve(str(args, 'data-dir') ?? '.pakyas');
+    const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
     const { startServer } = await import('../../server/main.js');
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(databaseUrl ? { databaseUrl } : { dataDir }) });
+      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);
