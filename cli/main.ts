@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   pause: { summary: 'pause a job (signals recorded, not judged)', load: () => import('./commands/pause.js') },
   resume: { summary: 'resume a paused job', load: () => import('./commands/resume.js') },
   ping: { summary: 'send one signal by hand', load: () => import('./commands/ping.js') },
+  alert: { summary: 'send a test alert through a channel', load: () => import('./commands/alert.js') },
   token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
   server: { summary: 'run the Pakyas server', load: () => import('./commands/server.js') },
 };

@@ -1,4 +1,5 @@
 // What the server's parts share: the database, pg-boss, the waker, metrics and a logger.
+import type { AlertSettings } from './alerts.js';
 import type { JudgeDeps } from './judge.js';
 import type { Metrics } from './metrics.js';
 
@@ -6,4 +7,5 @@ export interface ServerDeps extends JudgeDeps {
   metrics: Metrics;
   log: (line: string) => void;
   startedAt: number;
+  alertSettings: AlertSettings;
 }

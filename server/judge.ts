@@ -15,8 +15,10 @@ export interface JudgeDeps {
   db: Database;
   boss: PgBoss;
   waker: Waker;
-  /** Writes the alerts a step owes, in its transaction (server/alerts.ts). */
-  recordAlerts: (tx: Queryable, job: JobRow, alerts: AlertIntent[]) => Promise<void>;
+  /** Wakes the alert delivery worker. */
+  alertWaker: Waker;
+  /** Writes the alerts a step owes, in its transaction (server/alerts.ts); returns deliveries queued. */
+  recordAlerts: (tx: Queryable, job: JobRow, alerts: AlertIntent[]) => Promise<number>;
   /** Counts transitions for /metrics. */
   onStep?: (job: JobRow, before: JobState, result: Step) => void;
 }
@@ -31,12 +33,13 @@ export async function persistStep(deps: JudgeDeps, tx: Queryable, job: JobRow, s
   if (unchanged) return;
   await saveJob(tx, job.id, spec, result.state);
   await insertTimeline(tx, job.id, result.timeline);
-  if (result.alerts.length > 0) await deps.recordAlerts(tx, job, result.alerts);
+  const queued = result.alerts.length > 0 ? await deps.recordAlerts(tx, job, result.alerts) : 0;
   const wakes = await scheduleChecks(deps.boss, tx, result.checks.map((check) => ({ jobId: job.id, check })));
   await notifyChange(tx, { project: job.project, job: job.name, status: result.state.status });
   const before = job.state;
   after.push(() => {
     for (const at of wakes) deps.waker.at(at);
+    if (queued > 0) deps.alertWaker.at(Date.now());
     deps.onStep?.(job, before, result);
   });
 }

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
+import { ALERT_QUEUE, DEFAULT_ALERT_SETTINGS, deliver, recordAlerts, type AlertSettings, type DeliveryData } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
 import { CHECK_QUEUE, eventOf, Waker, type CheckData } from './checks.js';
 import { migrate } from './db/migrate.js';
@@ -27,6 +28,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** How often the check worker polls when no timer woke it, in seconds. */
   pollingIntervalSeconds?: number;
+  alerts?: Partial<AlertSettings>;
 }
 
 export interface RunningServer {
@@ -60,13 +62,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await migrate(db);
   await boss.start();
   await boss.createQueue(CHECK_QUEUE, { retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 120 });
+  // Delivery retries with backoff are scheduled by deliver() itself, so that each timeline entry can
+  // say when the next attempt comes; pg-boss's own retries cover a worker that died mid-attempt.
+  await boss.createQueue(ALERT_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 60 });
+  const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
   const metrics = new Metrics();
   let workerId = '';
+  let alertWorkerId = '';
   const waker = new Waker(() => { if (workerId) boss.notifyWorker(workerId); });
+  const alertWaker = new Waker(() => { if (alertWorkerId) boss.notifyWorker(alertWorkerId); });
   const deps: ServerDeps = {
-    db, boss, waker, metrics, log, startedAt: Date.now(),
-    recordAlerts: async () => {},
+    db, boss, waker, alertWaker, metrics, log, startedAt: Date.now(), alertSettings,
+    recordAlerts: (tx, job, alerts) => recordAlerts(boss, tx, job, alerts),
     onStep: (_job, _before, result) => metrics.countStep(result),
   };
 
@@ -76,6 +84,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       metrics.countCheck(Date.now() - check.at);
       await judge(deps, jobId, eventOf(check));
     }
+  });
+
+  // Deliveries run side by side: a receiver that hangs holds up its own delivery, not the others.
+  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+    await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
   });
 
   const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
@@ -96,6 +109,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     generatedAdminToken,
     close: () => (closing ??= (async () => {
       waker.stop();
+      alertWaker.stop();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
       await boss.stop({ graceful: true, timeout: 5000, close: true });
       if (ownsDb) await db.close();

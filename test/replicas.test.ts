@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
 import { openPostgres } from '../server/db/postgres.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 import { ADMIN, cleanUp, DATABASE_URL, eventually, newSchema } from './helpers/server.js';
 
@@ -8,12 +9,15 @@ import { ADMIN, cleanUp, DATABASE_URL, eventually, newSchema } from './helpers/s
 // compare-and-set in step() makes a check that two replicas both see count once.
 describe.skipIf(!DATABASE_URL)('two server replicas on one Postgres', () => {
   const servers: ServerProcess[] = [];
+  let receiver: Receiver | null = null;
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
+    await receiver?.close();
     await cleanUp();
   });
 
-  it('judges each transition and each missed run exactly once, and both serve the same state', async () => {
+  it('judges each transition and each missed run exactly once, alerts each once, and both serve the same state', async () => {
+    receiver = await startReceiver();
     const schema = newSchema();
     const env = { DATABASE_URL: DATABASE_URL!, PAKYAS_DB_SCHEMA: schema, PAKYAS_ADMIN_TOKEN: ADMIN };
     servers.push(await spawnServer(env));
@@ -24,7 +28,11 @@ describe.skipIf(!DATABASE_URL)('two server replicas on one Postgres', () => {
       name: `job-${i}`, description: null, schedule: { kind: 'every' as const, everySeconds: 1 }, timezone: 'UTC',
       graceSeconds: 1, maxDurationSeconds: 60, tags: [], paused: false, alertAfter: 1,
     }));
-    const applied = await a.projects.applyConfig.mutate({ config: { project: 'replicas', jobs, channels: [], routes: [] }, source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null });
+    const applied = await a.projects.applyConfig.mutate({ config: {
+      project: 'replicas', jobs,
+      channels: [{ name: 'hook', type: 'webhook', settings: { url: `${receiver.url}/replicas` } }],
+      routes: [{ match: { job: '*' }, notify: ['hook'], on: ['failed', 'missing', 'overrunning', 'recovered'] }],
+    }, source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null });
 
     // Every job misses its first deadline (~2 s after apply), then one more each second.
     await eventually(async () => (await b.jobs.list.query({ project: 'replicas' })).every((j) => j.state === 'missing'), 10_000, 100);
@@ -54,5 +62,14 @@ describe.skipIf(!DATABASE_URL)('two server replicas on one Postgres', () => {
     // With a 1 s interval and 1 s grace, a signal always falls inside the window of the run owed.
     expect(states.map((s) => s.state)).toEqual(jobs.map(() => 'on_schedule'));
     expect(await b.jobs.list.query({ project: 'replicas' })).toEqual(states);
+
+    // Each job owed two alerts, missing then recovered; the receiver sees each exactly once.
+    await eventually(async () => receiver!.received.length >= jobs.length * 2, 10_000, 100);
+    await new Promise((r) => setTimeout(r, 1500));
+    const ids = receiver.received.map((r) => r.json.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const j of jobs) {
+      expect(receiver.received.filter((r) => r.json.job === j.name).map((r) => r.json.transition)).toEqual(['missing', 'recovered']);
+    }
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 // The whole tRPC API. The CLI imports only `type AppRouter` from here.
+import { alertsRouter } from './alerts.js';
 import { jobsRouter } from './jobs.js';
 import { projectsRouter } from './projects.js';
 import { tokensRouter } from './tokens.js';
@@ -8,6 +9,7 @@ export const appRouter = router({
   projects: projectsRouter,
   jobs: jobsRouter,
   tokens: tokensRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,27 @@
+// `pakyas alert test`: a message through one channel, now, to check its settings.
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { sendTest } from '../alerts.js';
+import { loadChannels } from '../db/config.js';
+import { findProjectByName } from '../db/projects.js';
+import { authed, assertCanWrite, router } from './trpc.js';
+
+const channelInput = z.object({
+  name: z.string().max(64),
+  type: z.enum(['webhook', 'slack', 'discord', 'pagerduty', 'email']),
+  settings: z.record(z.string().max(64), z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)])),
+});
+
+export const alertsRouter = router({
+  test: authed
+    .input(z.object({ project: z.string().max(64), channel: z.string().max(64), spec: channelInput.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const project = await findProjectByName(ctx.deps.db, input.project);
+      // Sending is a side effect with the project's name on it: it needs write access.
+      assertCanWrite(ctx.principal, project?.id ?? null, input.project);
+      const spec = input.spec ?? (project ? (await loadChannels(ctx.deps.db, project.id)).find((c) => c.name === input.channel) : undefined);
+      if (!spec) throw new TRPCError({ code: 'NOT_FOUND', message: `no channel ${input.channel} in project ${input.project}` });
+      const result = await sendTest(spec, input.project, ctx.deps.alertSettings);
+      return result.ok ? { ok: true as const, channel: spec.name, type: spec.type } : { ok: false as const, channel: spec.name, type: spec.type, error: result.error };
+    }),
+});
