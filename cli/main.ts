@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   timeline: { summary: "a job's timeline: what happened and why", load: () => import('./commands/timeline.js') },
   pause: { summary: 'pause a job (signals recorded, not judged)', load: () => import('./commands/pause.js') },
   resume: { summary: 'resume a paused job', load: () => import('./commands/resume.js') },
+  monitor: { summary: 'run a command and report it (start, output tail, finish)', load: () => import('./commands/monitor.js') },
   ping: { summary: 'send one signal by hand', load: () => import('./commands/ping.js') },
   alert: { summary: 'send a test alert through a channel', load: () => import('./commands/alert.js') },
   token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
@@ -23,6 +24,9 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
 };
 
 const VERSION = '0.1.0';
+
+/** Commands that reach a server: after them, signals spooled by earlier runs are sent (SPEC §7). */
+const REACHES_SERVER = new Set(['plan', 'apply', 'status', 'timeline', 'pause', 'resume', 'ping', 'token', 'alert', 'dashboard']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
@@ -65,7 +69,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(command));
     return 0;
   }
-  return command.run(args);
+  const code = await command.run(args);
+  if (REACHES_SERVER.has(command.name)) await replaySpooled();
+  return code;
+}
+
+async function replaySpooled(): Promise<void> {
+  const { replaySpool, spoolDir } = await import('./spool.js');
+  const report = await replaySpool(3000).catch(() => null);
+  if (!report) return;
+  if (report.sent > 0) process.stderr.write(`[pakyas] sent ${report.sent} spooled signal${report.sent === 1 ? '' : 's'} from ${spoolDir()}\n`);
+  for (const d of report.dropped) process.stderr.write(`[pakyas] warning: dropped a spooled signal: ${d}\n`);
 }
 
 main(process.argv.slice(2)).then(

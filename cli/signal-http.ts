@@ -22,7 +22,9 @@ export type SendResult =
   | { ok: false; status: number | null; text: string; retryable: boolean };
 
 export function signalUrl(target: SignalTarget, s: Signal): URL {
-  const action = s.kind === 'success' && (s.exitCode ?? 0) === 0 ? '' : s.kind === 'fail' && s.exitCode != null ? `/${s.exitCode}` : `/${s.kind}`;
+  // A finish with an exit code says it (/0, /3): the server stores the code, 0 included.
+  const finish = s.kind === 'success' || s.kind === 'fail';
+  const action = finish && s.exitCode != null ? `/${s.exitCode}` : s.kind === 'success' ? '' : `/${s.kind}`;
   const url = new URL(`${target.server}/ping/${encodeURIComponent(target.pingKey)}/${encodeURIComponent(s.job)}${action}`);
   if (s.rid) url.searchParams.set('rid', s.rid);
   if (s.durationMs != null) url.searchParams.set('duration_ms', String(Math.round(s.durationMs)));
