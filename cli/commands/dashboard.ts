@@ -1,0 +1,31 @@
+import { CliError, type Command } from '../command.js';
+import { explain } from '../client.js';
+import { CONNECTION_OPTIONS, connection } from '../connection.js';
+import { useColor } from '../output.js';
+
+export const command: Command = {
+  name: 'dashboard',
+  summary: 'The live terminal UI: every job\'s state, last run, next deadline and history, updated as signals arrive.',
+  usage: 'dashboard [--server URL] [--token TOKEN]',
+  options: { ...CONNECTION_OPTIONS },
+  details: 'Keys: ↑↓ move, Enter timeline, / filter, s state filter, t tag filter, p pause, r resume, ? help, q quit.\nWorks in 80×24 and larger, and with NO_COLOR.',
+  async run(args) {
+    if (!process.stdout.isTTY || !process.stdin.isTTY) {
+      throw new CliError("pakyas dashboard needs an interactive terminal; in scripts and pipes use 'pakyas status' (or 'pakyas status --json')");
+    }
+    const conn = connection(args);
+    // Ink, React and the SSE client are loaded here only: no other command pays for them.
+    const [{ render }, { createElement }, { App }, { serverSource }] = await Promise.all([
+      import('ink'), import('react'), import('../dashboard/App.js'), import('../dashboard/source.js'),
+    ]);
+    const source = serverSource(conn);
+    try {
+      await source.jobs();
+    } catch (err) {
+      throw new CliError(explain(conn, err));
+    }
+    const app = render(createElement(App, { source, server: conn.server, colour: useColor(process.stdout) }));
+    await app.waitUntilExit();
+    return 0;
+  },
+};

@@ -1,0 +1,21 @@
+import { Text } from 'ink';
+
+export type FooterMode =
+  | { kind: 'keys'; view: 'table' | 'timeline' }
+  | { kind: 'filter'; text: string }
+  | { kind: 'confirm'; action: 'pause' | 'resume'; job: string }
+  | { kind: 'message'; text: string };
+
+/** The bottom line: what the keys do here, the filter being typed, or a question. */
+export function Footer({ mode, width }: { mode: FooterMode; width: number }) {
+  let text: string;
+  switch (mode.kind) {
+    case 'filter': text = `Filter: ${mode.text}█  (Enter to keep, Esc to clear)`; break;
+    case 'confirm': text = `${mode.action === 'pause' ? 'Pause' : 'Resume'} ${mode.job}? y to confirm, any other key to cancel`; break;
+    case 'message': text = mode.text; break;
+    case 'keys': text = mode.view === 'table'
+      ? '↑↓ move  Enter timeline  / filter  s state  t tag  p pause  r resume  ? help  q quit'
+      : '↑↓ scroll  Esc back  p pause  r resume  q back'; break;
+  }
+  return <Text inverse={mode.kind === 'confirm'} dimColor={mode.kind === 'keys'}>{text.slice(0, width)}</Text>;
+}

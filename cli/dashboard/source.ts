@@ -1,0 +1,53 @@
+// Where the dashboard's data comes from: tRPC queries, and a subscription over Server-Sent Events
+// that says which jobs changed. Anything a server on the same database commits arrives here too.
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { EventSource } from 'eventsource';
+import type { AppRouter } from '../../server/api/router.js';
+import type { Connection } from '../connection.js';
+
+type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
+export type JobRow = Awaited<ReturnType<Client['jobs']['list']['query']>>[number];
+export type TimelineEntry = Awaited<ReturnType<Client['jobs']['timeline']['query']>>['entries'][number];
+export type Link = 'connecting' | 'live' | 'reconnecting';
+
+export interface DashboardSource {
+  jobs(): Promise<JobRow[]>;
+  timeline(project: string, job: string): Promise<TimelineEntry[]>;
+  pause(project: string, job: string): Promise<void>;
+  resume(project: string, job: string): Promise<void>;
+  /** Calls `onChange` whenever a job changes, `onLink` when the live connection drops or returns. */
+  watch(onChange: () => void, onLink: (link: Link, error?: string) => void): () => void;
+}
+
+export function serverSource(conn: Connection): DashboardSource {
+  const authorization = conn.token ? `Bearer ${conn.token}` : '';
+  const client = createTRPCClient<AppRouter>({
+    links: [splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({
+        url: `${conn.server}/trpc`,
+        EventSource,
+        // EventSource has no headers of its own: the token goes in through its fetch.
+        eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization } }) },
+      }),
+      false: httpLink({ url: `${conn.server}/trpc`, headers: () => (authorization ? { authorization } : {}) }),
+    })],
+  });
+  return {
+    jobs: () => client.jobs.list.query(),
+    timeline: async (project, job) => (await client.jobs.timeline.query({ project, job, limit: 200 })).entries,
+    pause: async (project, job) => { await client.jobs.pause.mutate({ project, job, reason: 'paused from the dashboard' }); },
+    resume: async (project, job) => { await client.jobs.resume.mutate({ project, job, reason: 'resumed from the dashboard' }); },
+    watch(onChange, onLink) {
+      const sub = client.jobs.changes.subscribe(undefined, {
+        onStarted: () => { onLink('live'); onChange(); },
+        onData: () => onChange(),
+        onError: (err) => onLink('reconnecting', err.message),
+        onConnectionStateChange: (s) => {
+          if (s.state === 'connecting') onLink('reconnecting', s.error?.message);
+        },
+      });
+      return () => sub.unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { App } from '../cli/dashboard/App.js';
+import { Footer } from '../cli/dashboard/Footer.js';
+import { Header } from '../cli/dashboard/Header.js';
+import { HistoryStrip } from '../cli/dashboard/HistoryStrip.js';
+import { JobTable } from '../cli/dashboard/JobTable.js';
+import { columns } from '../cli/dashboard/model.js';
+import type { DashboardSource, JobRow, TimelineEntry } from '../cli/dashboard/source.js';
+import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
+
+const NOW = Date.parse('2026-11-28T10:00:00Z');
+const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
+const ANSI = /\u001b\[[0-9;]*m/;
+
+function row(job: string, state: string, o: Partial<JobRow> = {}): JobRow {
+  return {
+    project: 'billing', job, state, health: state === 'pending' || state === 'paused' ? null : state, lastRun: null,
+    due: new Date(NOW + 3600_000).toISOString(), deadline: new Date(NOW + 3900_000).toISOString(),
+    schedule: '0 3 * * *', timezone: 'UTC', grace: '5m', maxDuration: '1h', tags: [], description: null, paused: null,
+    running: [], lastSignalAt: null, history: [], ...o,
+  };
+}
+
+const jobs: JobRow[] = [
+  row('queue-drain', 'on_schedule', { lastRun: { startedAt: ago(70), finishedAt: ago(60), exitCode: 0, durationMs: 10_000, outcome: 'on_schedule' }, history: [{ at: ago(60), outcome: 'on_schedule' }] }),
+  row('nightly-backup', 'failed', { tags: ['critical'], lastRun: { startedAt: ago(30), finishedAt: ago(18), exitCode: 3, durationMs: 12_400, outcome: 'failed' }, history: ['on_schedule', 'late', 'failed'].map((outcome) => ({ at: ago(1), outcome })) }),
+  row('invoice-run', 'pending'),
+  row('report', 'missing', { history: [{ at: ago(5), outcome: 'missing' }] }),
+];
+
+const tick = () => new Promise((r) => setTimeout(r, 30));
+
+function fakeSource(initial: JobRow[]) {
+  const calls: string[] = [];
+  let data = initial;
+  let notify: (() => void) | null = null;
+  const source: DashboardSource = {
+    jobs: async () => data,
+    timeline: async (project, job): Promise<TimelineEntry[]> => [
+      { id: 2, at: ago(18), kind: 'transition', message: 'Status transitioned due to failed execution signal: exit code 3 after 12.4s', data: null },
+      { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null },
+    ],
+    pause: async (project, job) => { calls.push(`pause ${project}/${job}`); },
+    resume: async (project, job) => { calls.push(`resume ${project}/${job}`); },
+    watch: (onChange, onLink) => { notify = onChange; onLink('live'); return () => { notify = null; }; },
+  };
+  return { source, calls, push(next: JobRow[]) { data = next; notify?.(); } };
+}
+
+describe('the job table', () => {
+  it('shows every job with its state in words, last run, deadline and history, in 80 columns', () => {
+    const { lastFrame } = render(<JobTable jobs={jobs} selected={1} width={80} height={10} now={NOW} colour={false} />);
+    const lines = lastFrame()!.split('\n');
+    expect(lines[0]).toBe('STATE        JOB                       LAST RUN         DEADLINE    HISTORY');
+    expect(lines[2]).toBe('Failed       ›nightly-backup           18s ago exit 3   in 1h 5m    ✓~✗');
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+    expect(lastFrame()).not.toMatch(ANSI);
+  });
+
+  it('adds a duration column when the terminal is wider, and project and tags wider still', () => {
+    const { lastFrame } = render(<JobTable jobs={jobs} selected={0} width={100} height={10} now={NOW} colour={false} />);
+    expect(lastFrame()!.split('\n')[0]).toMatch(/^STATE\s+JOB\s+LAST RUN\s+TOOK\s+DEADLINE\s+HISTORY$/);
+    expect(lastFrame()).toContain('12.4s');
+    expect(columns(140).map((c) => c.title)).toEqual(['STATE', 'JOB', 'PROJECT', 'TAGS', 'LAST RUN', 'TOOK', 'DEADLINE', 'HISTORY']);
+    expect(columns(140).reduce((n, c) => n + c.width + 1, 0)).toBeLessThanOrEqual(141);
+  });
+
+  it('scrolls to keep the selected job in view', () => {
+    const many = Array.from({ length: 30 }, (_, i) => row(`job-${String(i).padStart(2, '0')}`, 'pending'));
+    const { lastFrame } = render(<JobTable jobs={many} selected={25} width={80} height={5} now={NOW} colour={false} />);
+    expect(lastFrame()).toContain('›job-25');
+    expect(lastFrame()!.split('\n')).toHaveLength(6);
+  });
+
+});
+
+describe('the small parts', () => {
+  it('draws history with a distinct glyph per outcome, so it reads without colour', () => {
+    const history = ['on_schedule', 'late', 'failed', 'missing', 'overrunning'].map((outcome) => ({ outcome }));
+    expect(render(<HistoryStrip history={history} width={8} colour={false} />).lastFrame()!.trimEnd()).toBe('✓~✗?!');
+  });
+
+  it('counts jobs by state in the header and says whether the view is live', () => {
+    const frame = render(<Header jobs={jobs} link="live" server="http://x" filter={null} colour={false} width={80} />).lastFrame()!;
+    expect(frame).toContain('1 Pending · 1 On Schedule · 1 Failed · 1 Missing');
+    expect(frame).toContain('● live');
+    expect(render(<Header jobs={jobs} link="reconnecting" server="http://x" filter={null} colour={false} width={80} />).lastFrame()).toContain('○ offline, retrying');
+  });
+
+  it('asks before pausing', () => {
+    expect(render(<Footer mode={{ kind: 'confirm', action: 'pause', job: 'billing/report' }} width={80} />).lastFrame()).toBe('Pause billing/report? y to confirm, any other key to cancel');
+  });
+
+  it('wraps long reasons in the timeline and keeps the newest at the bottom', () => {
+    const entries: TimelineEntry[] = [
+      { id: 2, at: ago(1), kind: 'transition', message: 'No execution signal was received for the run due 03:00 Europe/Berlin (deadline 03:10)', data: null },
+      { id: 1, at: ago(100), kind: 'config', message: 'Created in revision 1', data: null },
+    ];
+    const frame = render(<TimelinePane job={jobs[1]!} entries={entries} scroll={0} width={80} height={10} colour={false} />).lastFrame()!;
+    const lines = frame.split('\n');
+    expect(lines[0]).toContain('billing/nightly-backup  Failed');
+    expect(lines[1]).toContain('Created in revision 1');
+    expect(frame).toContain('(deadline 03:10)');
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+  });
+});
+
+describe('the dashboard app', () => {
+  it('sorts worst first and updates when a change arrives, with no key pressed', async () => {
+    const fake = fakeSource(jobs);
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
+    await tick();
+    const order = app.lastFrame()!.split('\n').slice(2, 6).map((l) => l.split(/\s+/)[0]);
+    expect(order).toEqual(['Failed', 'Missing', 'Pending', 'On']);
+    fake.push(jobs.map((j) => (j.job === 'report' ? { ...j, state: 'on_schedule', health: 'on_schedule' } : j)));
+    await tick();
+    expect(app.lastFrame()).not.toContain('Missing');
+    app.unmount();
+  });
+
+  it('filters by text with / and by state with s', async () => {
+    const fake = fakeSource(jobs);
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
+    await tick();
+    app.stdin.write('/');
+    await tick();
+    for (const c of 'queue') { app.stdin.write(c); await tick(); }
+    expect(app.lastFrame()).toContain('Filter: queue');
+    app.stdin.write('\r');
+    await tick();
+    expect(app.lastFrame()).toContain('queue-drain');
+    expect(app.lastFrame()).not.toContain('nightly-backup');
+    app.stdin.write('\u001b');
+    await tick();
+    app.stdin.write('/');
+    await tick();
+    app.stdin.write('\u001b');
+    await tick();
+    app.stdin.write('s');
+    await tick();
+    expect(app.lastFrame()).toContain('[state: Failed]');
+    expect(app.lastFrame()).toContain('nightly-backup');
+    expect(app.lastFrame()).not.toContain('queue-drain');
+    app.unmount();
+  });
+
+  it('opens the timeline with Enter and goes back with Esc', async () => {
+    const fake = fakeSource(jobs);
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
+    await tick();
+    app.stdin.write('\r');
+    await tick();
+    expect(app.lastFrame()).toContain('transition Status transitioned due to failed execution signal:');
+    expect(app.lastFrame()).toMatch(/^ +exit code 3 after 12.4s$/m);
+    expect(app.lastFrame()).toContain('(billing/nightly-backup)');
+    app.stdin.write('\u001b');
+    await tick();
+    expect(app.lastFrame()).toContain('STATE');
+    app.unmount();
+  });
+
+  it('pauses the selected job after confirmation, and not without', async () => {
+    const fake = fakeSource(jobs);
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
+    await tick();
+    app.stdin.write('j');
+    await tick();
+    app.stdin.write('p');
+    await tick();
+    expect(app.lastFrame()).toContain('Pause billing/report? y to confirm');
+    app.stdin.write('n');
+    await tick();
+    expect(fake.calls).toEqual([]);
+    app.stdin.write('p');
+    await tick();
+    app.stdin.write('y');
+    await tick();
+    expect(fake.calls).toEqual(['pause billing/report']);
+    expect(app.lastFrame()).toContain('Paused billing/report');
+    app.unmount();
+  });
+});
