@@ -1,12 +1,12 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
-import { SECRET_SETTINGS, type ProjectConfig } from '../schema/types.js';
+import { SECRET_SETTINGS, type JobSpec, type ProjectConfig } from '../schema/types.js';
 import { scheduleChecks } from './checks.js';
 import { describeField, planChanges, type Change } from './core/plan.js';
 import { emptyState, type CheckIntent, type Step } from './core/state.js';
 import { step } from './core/status.js';
 import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
-import { deleteJob, insertJob, lockJobByName, saveJob } from './db/jobs.js';
+import { deleteJob, insertJobs, lockJobByName, saveJob } from './db/jobs.js';
 import { notifyChange } from './db/notify.js';
 import type { Queryable } from './db/port.js';
 import { findProjectByName, insertProject, lockProjectName, setProjectRevision } from './db/projects.js';
@@ -74,7 +74,7 @@ export async function applyProject(
     if (project && changes.length === 0) {
       return { project: project.name, exists: true, revision: project.revision, changes, changed: false, pingKey: project.ping_key };
     }
-    const created = !project;
+    const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
     const revision = project.revision + 1;
 
@@ -87,20 +87,24 @@ export async function applyProject(
     const commit = source.commit;
     const timeline: Array<{ jobId: number; entries: Step['timeline'] }> = [];
     const checks: Array<{ jobId: number; check: CheckIntent }> = [];
+    const created: Array<{ spec: JobSpec; r: Step }> = [];
     for (const c of changes.filter((c) => c.kind === 'job')) {
       if (c.action === 'delete') { await deleteJob(tx, project.id, c.name); continue; }
       const spec = desired.jobs.find((j) => j.name === c.name)!;
-      let jobId: number;
-      let r: Step;
       if (c.action === 'create') {
-        r = step(spec, emptyState(), { type: 'config', previous: null, revision, commit, changes: [] }, now);
-        jobId = await insertJob(tx, project.id, spec, r.state);
-      } else {
-        const row = (await lockJobByName(tx, project.id, c.name))!;
-        r = step(spec, row.state, { type: 'config', previous: row.spec, revision, commit, changes: c.fields.map(describeField) }, now);
-        jobId = row.id;
-        await saveJob(tx, jobId, spec, r.state);
+        created.push({ spec, r: step(spec, emptyState(), { type: 'config', previous: null, revision, commit, changes: [] }, now) });
+        continue;
       }
+      const row = (await lockJobByName(tx, project.id, c.name))!;
+      const r = step(spec, row.state, { type: 'config', previous: row.spec, revision, commit, changes: c.fields.map(describeField) }, now);
+      await saveJob(tx, row.id, spec, r.state);
+      timeline.push({ jobId: row.id, entries: r.timeline });
+      for (const check of r.checks) checks.push({ jobId: row.id, check });
+    }
+    // New jobs go in with one statement: an apply of thousands of jobs stays a few round trips.
+    const ids = await insertJobs(tx, project.id, created.map(({ spec, r }) => ({ spec, state: r.state })));
+    for (const { spec, r } of created) {
+      const jobId = ids.get(spec.name)!;
       timeline.push({ jobId, entries: r.timeline });
       for (const check of r.checks) checks.push({ jobId, check });
     }
@@ -110,7 +114,7 @@ export async function applyProject(
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
     after.push(() => { for (const at of wakes) deps.waker.at(at); });
-    return { project: project.name, exists: !created, revision, changes, changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, changed: true, pingKey: project.ping_key };
   });
   for (const f of after) f();
   return result;

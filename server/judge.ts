@@ -6,10 +6,9 @@ import type { JobSpec } from '../schema/types.js';
 import { scheduleChecks, type Waker } from './checks.js';
 import type { AlertIntent, JobEvent, JobState, Step } from './core/state.js';
 import { step } from './core/status.js';
-import { lockJob, saveJob, type JobRow } from './db/jobs.js';
-import { notifyChange } from './db/notify.js';
+import { lockJob, saveStep, type JobRow } from './db/jobs.js';
+import { CHANGES_CHANNEL } from './db/notify.js';
 import type { Database, Queryable } from './db/port.js';
-import { insertTimeline } from './db/timeline.js';
 
 export interface JudgeDeps {
   db: Database;
@@ -26,16 +25,19 @@ export interface JudgeDeps {
 /** What a transaction must do once it has committed. */
 export type AfterCommit = Array<() => void>;
 
-/** Writes one step's results for `job` inside `tx`. */
-export async function persistStep(deps: JudgeDeps, tx: Queryable, job: JobRow, spec: JobSpec, result: Step, after: AfterCommit): Promise<void> {
-  const unchanged = result.timeline.length === 0 && result.alerts.length === 0 && result.checks.length === 0
+/** Writes one step's results for `job` inside `tx`, with the signal that caused it, if any. */
+export async function persistStep(
+  deps: JudgeDeps, tx: Queryable, job: JobRow, spec: JobSpec, result: Step, after: AfterCommit, signal: Record<string, unknown> | null = null,
+): Promise<void> {
+  const unchanged = signal === null && result.timeline.length === 0 && result.alerts.length === 0 && result.checks.length === 0
     && JSON.stringify(result.state) === JSON.stringify(job.state) && spec === job.spec;
   if (unchanged) return;
-  await saveJob(tx, job.id, spec, result.state);
-  await insertTimeline(tx, job.id, result.timeline);
+  await saveStep(tx, {
+    jobId: job.id, spec, state: result.state, timeline: result.timeline, signal,
+    notice: { channel: CHANGES_CHANNEL, payload: JSON.stringify({ project: job.project, job: job.name, status: result.state.status }) },
+  });
   const queued = result.alerts.length > 0 ? await deps.recordAlerts(tx, job, result.alerts) : 0;
   const wakes = await scheduleChecks(deps.boss, tx, result.checks.map((check) => ({ jobId: job.id, check })));
-  await notifyChange(tx, { project: job.project, job: job.name, status: result.state.status });
   const before = job.state;
   after.push(() => {
     for (const at of wakes) deps.waker.at(at);

@@ -4,9 +4,7 @@ import type { AfterCommit, JudgeDeps } from './judge.js';
 import { persistStep } from './judge.js';
 import type { SignalEvent, Status } from './core/state.js';
 import { step } from './core/status.js';
-import { lockJobByName } from './db/jobs.js';
-import { findProjectByPingKey } from './db/projects.js';
-import { insertSignal } from './db/signals.js';
+import { lockJobByPingKey } from './db/jobs.js';
 
 export interface IncomingSignal {
   pingKey: string;
@@ -30,24 +28,22 @@ export type SignalOutcome =
 export async function recordSignal(deps: JudgeDeps, s: IncomingSignal, now = Date.now()): Promise<SignalOutcome> {
   const after: AfterCommit = [];
   const outcome = await deps.db.transaction(async (tx): Promise<SignalOutcome> => {
-    const project = await findProjectByPingKey(tx, s.pingKey);
-    const job = project ? await lockJobByName(tx, project.id, s.job) : null;
+    const job = await lockJobByPingKey(tx, s.pingKey, s.job);
     // Unknown key or job: nothing is stored (SPEC §3).
-    if (!project || !job) return { ok: false, reason: 'not_found' };
+    if (!job) return { ok: false, reason: 'not_found' };
     const replayed = s.occurredAt !== null;
     const at = s.occurredAt ?? now;
     const judged = job.state.paused === null;
-    await insertSignal(tx, {
-      jobId: job.id, kind: s.kind, receivedAt: now, occurredAt: at, replayed, judged, rid: s.rid,
-      exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, userAgent: s.userAgent, body: s.body, bodyCutBytes: s.bodyCutBytes,
-    });
     const event: SignalEvent = {
       type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
       message: s.kind === 'log' && s.body ? firstLine(s.body) : null,
     };
     const r = step(job.spec, job.state, event, now);
-    await persistStep(deps, tx, job, job.spec, r, after);
-    return { ok: true, project: project.name, job: job.name, status: r.state.status, judged };
+    await persistStep(deps, tx, job, job.spec, r, after, {
+      kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged,
+      rid: s.rid, exit_code: s.exitCode, duration_ms: s.durationMs, host: s.host, user_agent: s.userAgent, body: s.body, body_cut_bytes: s.bodyCutBytes,
+    });
+    return { ok: true, project: job.project, job: job.name, status: r.state.status, judged };
   });
   for (const f of after) f();
   return outcome;

@@ -1,6 +1,6 @@
 // Jobs: each row holds the job's spec (from pakyas.yaml) and its judged state (server/core).
 import type { JobSpec } from '../../schema/types.js';
-import type { JobState } from '../core/state.js';
+import type { JobState, TimelineEntry } from '../core/state.js';
 import type { Queryable } from './port.js';
 
 export interface JobRow {
@@ -15,13 +15,6 @@ export interface JobRow {
 
 const SELECT = `select j.id, j.project_id, p.name as project, j.name, j.spec, j.state, j.updated_at
   from jobs j join projects p on p.id = j.project_id`;
-
-export async function insertJob(db: Queryable, projectId: number, spec: JobSpec, state: JobState): Promise<number> {
-  const [row] = await db.query<{ id: number }>(
-    `insert into jobs (project_id, name, spec, state, status) values ($1, $2, $3::text::jsonb, $4::text::jsonb, $5) returning id`,
-    [projectId, spec.name, JSON.stringify(spec), JSON.stringify(state), state.status]);
-  return row!.id;
-}
 
 export async function deleteJob(db: Queryable, projectId: number, name: string): Promise<void> {
   await db.query('delete from jobs where project_id = $1 and name = $2', [projectId, name]);
@@ -69,4 +62,54 @@ export async function listJobs(db: Queryable, projectIds: number[] | null): Prom
 /** Just the states, for /metrics: no specs or timelines loaded. */
 export async function listJobStatuses(db: Queryable): Promise<Array<{ project: string; job: string; status: string }>> {
   return db.query(`select p.name as project, j.name as job, j.status from jobs j join projects p on p.id = j.project_id order by 1, 2`);
+}
+
+/** Many new jobs in one statement (an apply may create thousands); returns their ids by name. */
+export async function insertJobs(db: Queryable, projectId: number, rows: Array<{ spec: JobSpec; state: JobState }>): Promise<Map<string, number>> {
+  if (rows.length === 0) return new Map();
+  const inserted = await db.query<{ id: number; name: string }>(
+    `insert into jobs (project_id, name, spec, state, status)
+     select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status'
+     from jsonb_array_elements($2::text::jsonb) as r
+     returning id, name`,
+    [projectId, JSON.stringify(rows)]);
+  return new Map(inserted.map((r) => [r.name, r.id]));
+}
+
+/** The job a ping addresses, locked: the project is found by its ping key in the same statement. */
+export async function lockJobByPingKey(db: Queryable, pingKey: string, name: string): Promise<JobRow | null> {
+  const [row] = await db.query<JobRow>(`${SELECT} where p.ping_key = $1 and j.name = $2 for update of j`, [pingKey, name]);
+  return row ?? null;
+}
+
+export interface SavedStep {
+  jobId: number;
+  spec: JobSpec;
+  state: JobState;
+  timeline: TimelineEntry[];
+  /** A signal to store with it (columns of the signals table, times as ISO strings). */
+  signal: Record<string, unknown> | null;
+  notice: { channel: string; payload: string };
+}
+
+/**
+ * Everything one judgement writes, in one statement: the signal, the timeline entries, the job's
+ * new state and the NOTIFY. One round trip instead of four keeps the job's row lock short.
+ */
+export async function saveStep(db: Queryable, s: SavedStep): Promise<void> {
+  await db.query(
+    `with sig as (
+       insert into signals (job_id, kind, received_at, occurred_at, replayed, judged, rid, exit_code, duration_ms, host, user_agent, body, body_cut_bytes)
+       select $1, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
+       from jsonb_populate_record(null::signals, $5::text::jsonb) as r where $5::text is not null
+       returning id),
+     tl as (
+       insert into timeline (job_id, at, kind, message, data)
+       select $1, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       from jsonb_array_elements($4::text::jsonb) as e
+       returning id),
+     n as (select pg_notify($6, $7))
+     update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $8, updated_at = now()
+     from n where jobs.id = $1`,
+    [s.jobId, JSON.stringify(s.spec), JSON.stringify(s.state), JSON.stringify(s.timeline), s.signal ? JSON.stringify(s.signal) : null, s.notice.channel, s.notice.payload, s.state.status]);
 }

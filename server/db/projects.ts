@@ -8,11 +8,6 @@ export async function findProjectByName(db: Queryable, name: string): Promise<Pr
   return row ?? null;
 }
 
-export async function findProjectByPingKey(db: Queryable, pingKey: string): Promise<ProjectRow | null> {
-  const [row] = await db.query<ProjectRow>('select id, name, ping_key, revision, created_at from projects where ping_key = $1', [pingKey]);
-  return row ?? null;
-}
-
 export async function listProjects(db: Queryable): Promise<ProjectRow[]> {
   return db.query<ProjectRow>('select id, name, ping_key, revision, created_at from projects order by name');
 }

@@ -1,0 +1,49 @@
+// Shared by the benchmarks: a server to measure, the machine's description, and percentiles.
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { startServer } from '../dist/server/main.js';
+import { openPostgres } from '../dist/server/db/postgres.js';
+import { createClient } from '../dist/cli/client.js';
+
+export const DATABASE_URL = process.env.PAKYAS_BENCH_DATABASE_URL ?? process.env.PAKYAS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN = 'bench-admin-token-0123456789abcdef';
+
+export function machine() {
+  let pg = 'unknown';
+  try { pg = execFileSync('psql', [DATABASE_URL, '-tAc', 'show server_version'], { encoding: 'utf8' }).trim(); } catch { /* no psql */ }
+  return `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Postgres ${pg}`;
+}
+
+export async function benchServer(kind, options = {}) {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const server = kind === 'postgres'
+    ? await startServer({ port: 0, databaseUrl: DATABASE_URL, schema, adminToken: ADMIN, log: () => {}, ...options })
+    : await startServer({ port: 0, dataDir: 'memory://', adminToken: ADMIN, log: () => {}, ...options });
+  return {
+    server, schema,
+    client: createClient({ server: server.url, token: ADMIN }),
+    async close() {
+      await server.close();
+      if (kind === 'postgres') {
+        const db = openPostgres({ url: DATABASE_URL });
+        await db.query(`drop schema if exists "${schema}" cascade`);
+        await db.query(`drop schema if exists "${schema}_boss" cascade`);
+        await db.close();
+      }
+    },
+  };
+}
+
+export function jobSpec(name, o = {}) {
+  return { name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300, maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1, ...o };
+}
+
+export const source = { commit: null, ref: null, author: null, source: 'bench' };
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export const fmt = (n, digits = 1) => Number(n).toFixed(digits);
