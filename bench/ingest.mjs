@@ -4,15 +4,14 @@
 // Targets (Postgres): ≥ 0.6 × baseline signals/s; p99 ≤ 20 ms at 1,000 signals/s.
 // `node bench/ingest.mjs pglite` runs the same load on the embedded database and reports the
 // ratio to Postgres.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../dist/cli/client.js';
-import { openPostgres } from '../dist/server/db/postgres.js';
-import { ADMIN, DATABASE_URL, fmt, jobSpec, machine, percentile, source } from './lib.mjs';
+import { ADMIN, DATABASE_URL, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
 
 const JOBS = Number(process.env.PAKYAS_BENCH_JOBS ?? 1000);
 const CLIENTS = Number(process.env.PAKYAS_BENCH_CLIENTS ?? 16);
@@ -20,34 +19,6 @@ const SECONDS = Number(process.env.PAKYAS_BENCH_SECONDS ?? 10);
 const kinds = process.argv.slice(2).length ? process.argv.slice(2) : ['postgres'];
 
 console.log(`ingest benchmark: ${JOBS} jobs, ${CLIENTS} clients, ${SECONDS} s per run; ${machine()}`);
-
-async function spawnServer(kind) {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-bench-'));
-  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }) };
-  const child = spawn(process.execPath, ['bin/pakyas.js', 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const on = (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
-  });
-  return {
-    url, child, schema,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
-      if (kind === 'postgres') {
-        const db = openPostgres({ url: DATABASE_URL });
-        await db.query(`drop schema if exists "${schema}" cascade`);
-        await db.query(`drop schema if exists "${schema}_boss" cascade`);
-        await db.close();
-      }
-    },
-  };
-}
 
 /** Sends signals from CLIENTS loops for SECONDS; with `rate`, paces the total to that many per second. */
 async function load(url, pingKey, rate) {

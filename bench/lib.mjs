@@ -1,7 +1,11 @@
 // Shared by the benchmarks: a server to measure, the machine's description, and percentiles.
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from '../dist/server/main.js';
 import { openPostgres } from '../dist/server/db/postgres.js';
 import { createClient } from '../dist/cli/client.js';
@@ -47,3 +51,33 @@ export function percentile(values, p) {
 }
 
 export const fmt = (n, digits = 1) => Number(n).toFixed(digits);
+
+/** `pakyas server` as its own process, so that the load generator does not share its event loop. */
+export async function spawnServer(kind) {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-bench-'));
+  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }) };
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/pakyas.js', import.meta.url)), 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const on = (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.once('exit', (c) => reject(new Error(`server exited ${c}: ${out}`)));
+  });
+  return {
+    url, child, schema,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+      if (kind === 'postgres') {
+        const db = openPostgres({ url: DATABASE_URL });
+        await db.query(`drop schema if exists "${schema}" cascade`);
+        await db.query(`drop schema if exists "${schema}_boss" cascade`);
+        await db.close();
+      }
+    },
+  };
+}
+

@@ -51,7 +51,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     boss = new PgBoss({ db: fromPglite(options.pglite.pglite), backend: 'pglite', schema: options.pglite.bossSchema });
   } else if (options.databaseUrl) {
     db = openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) });
-    boss = new PgBoss({ connectionString: options.databaseUrl, schema: options.schema ? `${options.schema}_boss` : 'pgboss', max: 5, application_name: 'pakyas' });
+    boss = new PgBoss({ connectionString: options.databaseUrl, schema: options.schema ? `${options.schema}_boss` : 'pgboss', max: 8, application_name: 'pakyas' });
   } else {
     const embedded = await openPglite({ dataDir: options.dataDir ?? '.pakyas' });
     db = embedded.db;
@@ -78,16 +78,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onStep: (_job, _before, result) => metrics.countStep(result),
   };
 
-  workerId = await boss.work<CheckData>(CHECK_QUEUE, { batchSize: 50, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
-    for (const job of jobs) {
+  // A batch of checks is judged side by side: each is its own job's transaction, so they do not
+  // wait for each other, and a burst of deadlines does not queue behind one connection.
+  workerId = await boss.work<CheckData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+    await Promise.all(jobs.map(async (job) => {
       const { jobId, check } = job.data;
       metrics.countCheck(Date.now() - check.at);
       await judge(deps, jobId, eventOf(check));
-    }
+    }));
   });
 
   // Deliveries run side by side: a receiver that hangs holds up its own delivery, not the others.
-  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 32, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
     await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
   });
 

@@ -11,7 +11,7 @@ export interface PostgresOptions {
 
 export function openPostgres(options: PostgresOptions): Database {
   const sql = postgres(options.url, {
-    max: options.max ?? 10,
+    max: options.max ?? 20,
     onnotice: () => {},
     // Short timeouts: a signal must get a 503 quickly when Postgres is down, never hang.
     connect_timeout: 5,
