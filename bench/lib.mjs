@@ -56,7 +56,7 @@ export const fmt = (n, digits = 1) => Number(n).toFixed(digits);
 export async function spawnServer(kind) {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-bench-'));
-  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }) };
+  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }) };
   const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/pakyas.js', import.meta.url)), 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';

@@ -95,7 +95,8 @@ export function describeSchemaError(err: ErrorObject): string | null {
         : `missing required key 'type'; allowed types are: ${CHANNEL_TYPES.join(', ')}`;
     case 'oneOf':
       if (def === 'job') {
-        const job = err.data as Record<string, unknown>;
+        const job = err.data;
+        if (job === null || typeof job !== 'object' || Array.isArray(job)) return null; // the type error says it
         return 'schedule' in job && 'every' in job
           ? 'set either `schedule` (cron) or `every` (interval), not both'
           : 'a job needs a `schedule` (cron, like "0 3 * * *") or an `every` (interval, like 15m)';

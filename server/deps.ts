@@ -2,10 +2,12 @@
 import type { AlertSettings } from './alerts.js';
 import type { JudgeDeps } from './judge.js';
 import type { Metrics } from './metrics.js';
+import type { RateLimiter } from './api/rate-limit.js';
 
 export interface ServerDeps extends JudgeDeps {
   metrics: Metrics;
   log: (line: string) => void;
   startedAt: number;
   alertSettings: AlertSettings;
+  pingLimiter: RateLimiter;
 }

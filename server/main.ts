@@ -13,6 +13,7 @@ import type { ServerDeps } from './deps.js';
 import { createHttpServer } from './http.js';
 import { judge } from './judge.js';
 import { Metrics } from './metrics.js';
+import { RateLimiter } from './api/rate-limit.js';
 
 export interface ServerOptions {
   port?: number;
@@ -29,6 +30,8 @@ export interface ServerOptions {
   /** How often the check worker polls when no timer woke it, in seconds. */
   pollingIntervalSeconds?: number;
   alerts?: Partial<AlertSettings>;
+  /** Signals per second per ping key (burst: twice that); 0 turns the limit off. */
+  pingRate?: number;
 }
 
 export interface RunningServer {
@@ -67,6 +70,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await boss.createQueue(ALERT_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 60 });
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
+  const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
   const metrics = new Metrics();
   let workerId = '';
   let alertWorkerId = '';
@@ -74,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const alertWaker = new Waker(() => { if (alertWorkerId) boss.notifyWorker(alertWorkerId); });
   const deps: ServerDeps = {
     db, boss, waker, alertWaker, metrics, log, startedAt: Date.now(), alertSettings,
+    pingLimiter: new RateLimiter(pingRate, pingRate * 2),
     recordAlerts: (tx, job, alerts) => recordAlerts(boss, tx, job, alerts),
     onStep: (_job, _before, result) => metrics.countStep(result),
   };

@@ -24,6 +24,11 @@ export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: Se
   if (!['GET', 'POST', 'HEAD', 'PUT'].includes(req.method ?? '')) {
     return reply(res, 405, 'Method not allowed: use GET, POST or HEAD\n', { allow: 'GET, POST, HEAD' });
   }
+  const key = url.pathname.split('/')[2] ?? '';
+  const allowed = deps.pingLimiter.take(key);
+  if (!allowed.ok) {
+    return reply(res, 429, `Too many signals for this ping key; retry in ${allowed.retryAfter}s\n`, { 'retry-after': String(allowed.retryAfter) });
+  }
   let signal: IncomingSignal;
   try {
     signal = await parseSignal(req, url);
