@@ -30,6 +30,14 @@ const jobs: JobRow[] = [
 ];
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Waits until the app's frame shows `text` (a loaded machine renders later than an idle one). */
+async function until(app: { lastFrame: () => string | undefined }, text: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!(app.lastFrame() ?? '').includes(text)) {
+    if (Date.now() > end) throw new Error(`the frame never showed ${JSON.stringify(text)}:\n${app.lastFrame()}`);
+    await tick();
+  }
+}
 
 function fakeSource(initial: JobRow[]) {
   const calls: string[] = [];
@@ -110,7 +118,7 @@ describe('the dashboard app', () => {
   it('sorts worst first and updates when a change arrives, with no key pressed', async () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
-    await tick();
+    await until(app, '›nightly-backup');
     const order = app.lastFrame()!.split('\n').slice(2, 6).map((l) => l.split(/\s+/)[0]);
     expect(order).toEqual(['Failed', 'Missing', 'Pending', 'On']);
     fake.push(jobs.map((j) => (j.job === 'report' ? { ...j, state: 'on_schedule', health: 'on_schedule' } : j)));
@@ -122,7 +130,7 @@ describe('the dashboard app', () => {
   it('filters by text with / and by state with s', async () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
-    await tick();
+    await until(app, '›nightly-backup');
     app.stdin.write('/');
     await tick();
     for (const c of 'queue') { app.stdin.write(c); await tick(); }
@@ -148,7 +156,7 @@ describe('the dashboard app', () => {
   it('opens the timeline with Enter and goes back with Esc', async () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
-    await tick();
+    await until(app, '›nightly-backup');
     app.stdin.write('\r');
     await tick();
     expect(app.lastFrame()).toContain('transition Status transitioned due to failed execution signal:');
@@ -163,21 +171,19 @@ describe('the dashboard app', () => {
   it('pauses the selected job after confirmation, and not without', async () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
-    await tick();
+    await until(app, '›nightly-backup');
     app.stdin.write('j');
-    await tick();
+    await until(app, '›report');
     app.stdin.write('p');
-    await tick();
-    expect(app.lastFrame()).toContain('Pause billing/report? y to confirm');
+    await until(app, 'Pause billing/report? y to confirm');
     app.stdin.write('n');
-    await tick();
+    await until(app, 'Enter timeline');
     expect(fake.calls).toEqual([]);
     app.stdin.write('p');
-    await tick();
+    await until(app, 'Pause billing/report? y to confirm');
     app.stdin.write('y');
-    await tick();
+    await until(app, 'Paused billing/report');
     expect(fake.calls).toEqual(['pause billing/report']);
-    expect(app.lastFrame()).toContain('Paused billing/report');
     app.unmount();
   });
 });

@@ -69,7 +69,10 @@ describe.skipIf(!DATABASE_URL)('two server replicas on one Postgres', () => {
     const ids = receiver.received.map((r) => r.json.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const j of jobs) {
-      expect(receiver.received.filter((r) => r.json.job === j.name).map((r) => r.json.transition)).toEqual(['missing', 'recovered']);
+      // A job that stays silent after its signal may go missing again: that is a new transition.
+      const seen = receiver.received.filter((r) => r.json.job === j.name).map((r) => r.json.transition);
+      expect(seen.slice(0, 2)).toEqual(['missing', 'recovered']);
+      expect(seen.every((t, i) => i === 0 || t !== seen[i - 1])).toBe(true);
     }
   }, 60_000);
 });

@@ -14,6 +14,10 @@ export const command: Command = {
       throw new CliError("pakyas dashboard needs an interactive terminal; in scripts and pipes use 'pakyas status' (or 'pakyas status --json')");
     }
     const conn = connection(args);
+    const colour = useColor(process.stdout);
+    // Ink's colour library turns colour off wherever a CI variable is set; the decision here is
+    // ours (a terminal, and no NO_COLOR), so it is passed on before Ink is loaded.
+    if (colour && !process.env.FORCE_COLOR) process.env.FORCE_COLOR = '1';
     // Ink, React and the SSE client are loaded here only: no other command pays for them.
     const [{ render }, { createElement }, { App }, { serverSource }] = await Promise.all([
       import('ink'), import('react'), import('../dashboard/App.js'), import('../dashboard/source.js'),
@@ -24,7 +28,9 @@ export const command: Command = {
     } catch (err) {
       throw new CliError(explain(conn, err));
     }
-    const app = render(createElement(App, { source, server: conn.server, colour: useColor(process.stdout) }));
+    // Both ends are terminals (checked above): render live even where a CI variable is set, which
+    // would otherwise make Ink print only the last frame at exit.
+    const app = render(createElement(App, { source, server: conn.server, colour }), { interactive: true });
     await app.waitUntilExit();
     return 0;
   },

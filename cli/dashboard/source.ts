@@ -44,7 +44,9 @@ export function serverSource(conn: Connection): DashboardSource {
         onData: () => onChange(),
         onError: (err) => onLink('reconnecting', err.message),
         onConnectionStateChange: (s) => {
-          if (s.state === 'connecting') onLink('reconnecting', s.error?.message);
+          // 'connecting' after a drop, 'pending' once the stream is open again.
+          if (s.state === 'connecting' && s.error) onLink('reconnecting', s.error.message);
+          if (s.state === 'pending') onLink('live');
         },
       });
       return () => sub.unsubscribe();

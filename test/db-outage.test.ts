@@ -1,0 +1,74 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from '../cli/client.js';
+import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { ADMIN, cleanUp, DATABASE_URL, eventually, newSchema } from './helpers/server.js';
+
+/** A TCP proxy in front of Postgres that can cut every connection and refuse new ones. */
+async function faultProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+  const up = () => new Promise<void>((resolve) => {
+    server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server ? server.close(() => resolve()) : resolve();
+    server = null;
+  });
+  await up();
+  return { port, up, down };
+}
+
+// Postgres going away mid-load (here: every connection cut and new ones refused, as during a
+// restart): signals get 503 quickly, /healthz says degraded, nothing crashes, and the server
+// recovers by itself when the database is back.
+describe.skipIf(!DATABASE_URL)('the database going away under load', () => {
+  let server: ServerProcess | null = null;
+  afterAll(async () => { await server?.stop('SIGKILL'); await cleanUp(); });
+
+  it('answers 503 fast while it is gone and recovers by itself', async () => {
+    const real = new URL(DATABASE_URL!);
+    const proxy = await faultProxy(real);
+    const viaProxy = new URL(DATABASE_URL!);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    server = await spawnServer({ DATABASE_URL: viaProxy.toString(), PAKYAS_DB_SCHEMA: newSchema(), PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0' });
+    const applied = await createClient({ server: server.url, token: ADMIN }).projects.applyConfig.mutate({
+      config: { project: 'outage', jobs: [{ name: 'a', description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300, maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1 }], channels: [], routes: [] },
+      source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+    });
+    const ping = async () => {
+      const t = Date.now();
+      const r = await fetch(`${server!.url}/ping/${applied.pingKey}/a`, { signal: AbortSignal.timeout(15_000) });
+      return { status: r.status, ms: Date.now() - t, retryAfter: r.headers.get('retry-after') };
+    };
+    expect((await ping()).status).toBe(200);
+
+    await proxy.down();
+    const during = [];
+    for (let i = 0; i < 5; i++) during.push(await ping());
+    expect(during.map((d) => d.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(Math.max(...during.map((d) => d.ms))).toBeLessThan(6000);
+    expect(during[0]!.retryAfter).toBe('5');
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'degraded', database: 'unavailable' });
+    expect(server.child.exitCode).toBe(null);
+
+    await proxy.up();
+    await eventually(async () => (await ping()).status === 200, 20_000, 250);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(server.child.exitCode).toBe(null);
+    await proxy.down();
+  }, 60_000);
+});
