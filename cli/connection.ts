@@ -11,8 +11,27 @@ export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
 
 export interface Connection { server: string; token: string | null }
 
+/** For the signal path (ping, monitor): the server and the project's ping key, no token. */
+export const SIGNAL_OPTIONS: Record<string, OptionSpec> = {
+  server: CONNECTION_OPTIONS.server!,
+  'ping-key': { type: 'string', value: 'KEY', help: 'the project\'s ping key (default $PAKYAS_PING_KEY; `pakyas apply` prints it)' },
+};
+
+function serverUrl(args: ParsedArgs): string {
+  return (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+}
+
+export function signalTarget(args: ParsedArgs): { server: string; pingKey: string } {
+  return { server: serverUrl(args), pingKey: str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY ?? '' };
+}
+
+/** The job's own name from JOB or PROJECT/JOB: on the signal path the ping key names the project. */
+export function jobName(text: string): string {
+  return text.includes('/') ? text.slice(text.indexOf('/') + 1) : text;
+}
+
 export function connection(args: ParsedArgs): Connection {
-  const server = (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+  const server = serverUrl(args);
   const token = str(args, 'token') ?? process.env.PAKYAS_TOKEN ?? null;
   return { server, token: token || null };
 }

@@ -60,8 +60,9 @@ describe('pakyas monitor', () => {
   it('passes the output through byte for byte, and sends its last 10 KB', async () => {
     const script = `
       const bytes = Buffer.alloc(256); for (let i = 0; i < 256; i++) bytes[i] = i;
-      process.stdout.write(bytes); process.stderr.write('to stderr\\n');
-      process.stdout.write('x'.repeat(20000) + 'THE END');`;
+      process.stdout.write(bytes);
+      process.stdout.write('x'.repeat(20000) + 'THE END');
+      setTimeout(() => process.stderr.write('to stderr\\n'), 200);`;
     const r = await runCli(['monitor', 'output', '--', process.execPath, '-e', script], { env: { ...env } });
     expect(r.code).toBe(0);
     const expected = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from(`${'x'.repeat(20000)}THE END`)]);
@@ -70,7 +71,7 @@ describe('pakyas monitor', () => {
     expect(raw.stdout.equals(expected)).toBe(true);
     expect(raw.stderr.toString()).toBe('to stderr\n');
     const body = (await status('output')).signals[0]!.body!;
-    // stdout and stderr are two pipes: their chunks reach the tail in either order.
+    // stdout and stderr are two pipes; stderr is written last and late, so it ends the tail.
     expect(body).toContain('THE END');
     expect(body).toContain('to stderr');
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(10_000);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseDuration } from '../../schema/duration.js';
 import { formatElapsed } from '../../server/core/format.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { DEFAULT_SERVER } from '../connection.js';
+import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
 import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signal-http.js';
 import { replaySpool, spool, spoolDir } from '../spool.js';
 
@@ -29,8 +29,7 @@ export const command: Command = {
     lock: { type: 'boolean', help: 'skip the run, and say so in the timeline, while the previous run of this job on this host is still going' },
     'no-output': { type: 'boolean', help: 'do not capture or send the command\'s output' },
     quiet: { type: 'boolean', short: 'q', help: 'no [pakyas] status lines on stderr' },
-    server: { type: 'string', value: 'URL', help: `the Pakyas server (default $PAKYAS_SERVER, else ${DEFAULT_SERVER})` },
-    'ping-key': { type: 'string', value: 'KEY', help: 'the project\'s ping key (default $PAKYAS_PING_KEY)' },
+    ...SIGNAL_OPTIONS,
   },
   details: `The command's stdin, stdout and stderr pass through untouched. When stdout or stderr is a
 terminal the command gets the terminal itself, and its output is not captured; otherwise the last
@@ -43,13 +42,12 @@ really happened, by the next pakyas command that reaches the server.`,
   async run(args) {
     const jobText = args.positionals[0];
     if (!jobText || args.rest.length === 0) throw new CliError(`pakyas monitor: give a job and a command after --\nusage: pakyas ${command.usage}`);
-    const job = jobText.includes('/') ? jobText.slice(jobText.indexOf('/') + 1) : jobText;
+    const job = jobName(jobText);
     if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(job)) throw new CliError(`pakyas monitor: '${job}' is not a job name; use lowercase letters, digits, '-' and '_'`);
     const timeoutText = str(args, 'timeout');
     const timeoutS = timeoutText === undefined ? null : parseDuration(timeoutText);
     if (timeoutS === null && timeoutText !== undefined) throw new CliError(`pakyas monitor: --timeout '${timeoutText}' is not a duration; write it like 30s, 10m or 1h`);
-    const pingKey = str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY ?? '';
-    const target: SignalTarget = { server: (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, ''), pingKey };
+    const target: SignalTarget = signalTarget(args);
     return monitor({ job, argv: args.rest, target, timeoutMs: timeoutS === null ? null : timeoutS * 1000, lock: flag(args, 'lock'), capture: !flag(args, 'no-output'), quiet: flag(args, 'quiet') });
   },
 };

@@ -6,6 +6,7 @@ import { describeSchedule, formatClock, formatLocal } from '../../server/core/fo
 import { upcomingRuns } from '../../server/core/windows.js';
 import { CliError, flag, str, type Command } from '../command.js';
 import { DEFAULT_FILE, readConfigText } from '../config-file.js';
+import { jobName } from '../connection.js';
 import { paint, printJson, table } from '../output.js';
 
 export const command: Command = {
@@ -30,7 +31,7 @@ export const command: Command = {
     let jobs = result.config.jobs;
     const wanted = args.positionals[0];
     if (wanted !== undefined) {
-      const name = wanted.includes('/') ? wanted.slice(wanted.indexOf('/') + 1) : wanted;
+      const name = jobName(wanted);
       jobs = jobs.filter((j) => j.name === name);
       if (jobs.length === 0) {
         const names = result.config.jobs.map((j) => j.name);

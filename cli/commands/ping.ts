@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { CliError, str, type Command } from '../command.js';
-import { DEFAULT_SERVER } from '../connection.js';
+import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
 import { sendSignal } from '../signal-http.js';
 
 const KINDS = ['start', 'success', 'fail', 'log'] as const;
@@ -15,8 +15,7 @@ export const command: Command = {
     'exit-code': { type: 'string', value: 'N', help: 'the exit code, for fail (0–255)' },
     rid: { type: 'string', value: 'UUID', help: 'the run id that ties a finish to its start' },
     message: { type: 'string', short: 'm', value: 'TEXT', help: 'a message: the body of the signal (for log, the timeline line)' },
-    server: { type: 'string', value: 'URL', help: `the Pakyas server (default $PAKYAS_SERVER, else ${DEFAULT_SERVER})` },
-    'ping-key': { type: 'string', value: 'KEY', help: 'the project\'s ping key (default $PAKYAS_PING_KEY)' },
+    ...SIGNAL_OPTIONS,
   },
   details: 'Exits 0 when the server stored the signal, 1 otherwise. Same as curl -X POST $PAKYAS_SERVER/ping/$KEY/JOB[/start|/fail|/log].',
   async run(args) {
@@ -24,14 +23,13 @@ export const command: Command = {
     if (!jobText || !kindText) throw new CliError(`pakyas ping: give a job and a signal; usage: pakyas ${command.usage}`);
     const kind = KINDS.find((k) => k === kindText);
     if (!kind) throw new CliError(`pakyas ping: '${kindText}' is not a signal; use start, success, fail or log`);
-    const job = jobText.includes('/') ? jobText.slice(jobText.indexOf('/') + 1) : jobText;
-    const pingKey = str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY;
+    const job = jobName(jobText);
+    const { server, pingKey } = signalTarget(args);
     if (!pingKey) throw new CliError('pakyas ping: no ping key; set PAKYAS_PING_KEY or pass --ping-key (`pakyas apply` prints it)');
     const codeText = str(args, 'exit-code');
     if (codeText !== undefined && (!/^\d{1,3}$/.test(codeText) || Number(codeText) > 255)) throw new CliError(`pakyas ping: --exit-code must be a whole number from 0 to 255, not '${codeText}'`);
     const rid = str(args, 'rid');
     if (rid !== undefined && !UUID.test(rid)) throw new CliError(`pakyas ping: --rid must be a UUID, not '${rid}'`);
-    const server = (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
     const exitCode = codeText === undefined ? null : Number(codeText);
     const r = await sendSignal({ server, pingKey }, {
       job, kind: kind === 'success' && exitCode !== null && exitCode !== 0 ? 'fail' : kind,
