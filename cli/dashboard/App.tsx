@@ -62,15 +62,21 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
 
   // Changes can arrive hundreds of times a second; reloads are coalesced to one per refreshMs.
   const reload = useRef({ running: false, again: false, last: 0 });
+  const jobCount = useRef(0);
   const refresh = useCallback(async () => {
     const r = reload.current;
     if (r.running) { r.again = true; return; }
-    const wait = r.last + refreshMs - Date.now();
+    // A big fleet costs more to reload: reload it less often (still well within a second), so
+    // that keys are never stuck behind a reload.
+    const every = jobCount.current > 1000 ? Math.max(refreshMs, 600) : refreshMs;
+    const wait = r.last + every - Date.now();
     if (wait > 0) { r.running = true; await new Promise((res) => setTimeout(res, wait)); r.running = false; }
     r.running = true;
     r.last = Date.now();
     try {
-      setJobs(await source.jobs());
+      const loaded = await source.jobs();
+      jobCount.current = loaded.length;
+      setJobs(loaded);
       const { view: v, selected: s } = current.current;
       if (v === 'timeline' && s) await loadTimeline(s);
     } catch (err) {
