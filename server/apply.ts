@@ -1,9 +1,9 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
 import { SECRET_SETTINGS, type JobSpec, type ProjectConfig } from '../schema/types.js';
-import { scheduleChecks } from './checks.js';
+import { nextWake, scheduleWakes, type WakeData } from './checks.js';
 import { describeField, planChanges, type Change } from './core/plan.js';
-import { emptyState, type CheckIntent, type Step } from './core/state.js';
+import { emptyState, nextCheckAt, type Step } from './core/state.js';
 import { step } from './core/status.js';
 import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
 import { deleteJob, insertJobs, lockJobByName, saveJob } from './db/jobs.js';
@@ -86,7 +86,7 @@ export async function applyProject(
 
     const commit = source.commit;
     const timeline: Array<{ jobId: number; entries: Step['timeline'] }> = [];
-    const checks: Array<{ jobId: number; check: CheckIntent }> = [];
+    const wakes: WakeData[] = [];
     const created: Array<{ spec: JobSpec; r: Step }> = [];
     for (const c of changes.filter((c) => c.kind === 'job')) {
       if (c.action === 'delete') { await deleteJob(tx, project.id, c.name); continue; }
@@ -97,23 +97,25 @@ export async function applyProject(
       }
       const row = (await lockJobByName(tx, project.id, c.name))!;
       const r = step(spec, row.state, { type: 'config', previous: row.spec, revision, commit, changes: c.fields.map(describeField) }, now);
-      await saveJob(tx, row.id, spec, r.state);
+      const wake = nextWake(nextCheckAt(spec, r.state), row.next_check_at);
+      await saveJob(tx, row.id, spec, r.state, wake.next);
       timeline.push({ jobId: row.id, entries: r.timeline });
-      for (const check of r.checks) checks.push({ jobId: row.id, check });
+      if (wake.schedule) wakes.push({ jobId: row.id, at: wake.next! });
     }
     // New jobs go in with one statement: an apply of thousands of jobs stays a few round trips.
-    const ids = await insertJobs(tx, project.id, created.map(({ spec, r }) => ({ spec, state: r.state })));
+    const ids = await insertJobs(tx, project.id, created.map(({ spec, r }) => ({ spec, state: r.state, nextCheckAt: nextCheckAt(spec, r.state) })));
     for (const { spec, r } of created) {
       const jobId = ids.get(spec.name)!;
       timeline.push({ jobId, entries: r.timeline });
-      for (const check of r.checks) checks.push({ jobId, check });
+      const at = nextCheckAt(spec, r.state);
+      if (at !== null) wakes.push({ jobId, at });
     }
     await insertTimelineMany(tx, timeline);
-    const wakes = await scheduleChecks(deps.boss, tx, checks);
+    const wakeTimes = await scheduleWakes(deps.boss, tx, wakes);
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
-    after.push(() => { for (const at of wakes) deps.waker.at(at); });
+    after.push(() => { for (const at of wakeTimes) deps.waker.at(at); });
     return { project: project.name, exists: !isNew, revision, changes, changed: true, pingKey: project.ping_key };
   });
   for (const f of after) f();

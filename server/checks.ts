@@ -1,26 +1,19 @@
 // Deadline, overrun and resume checks, scheduled in Postgres with pg-boss: they survive restarts,
-// fire once across replicas, and fire on time. Each check carries what it was scheduled for;
-// judging it is a compare-and-set in server/core/status.ts, so a retried, duplicated or stale check
-// does nothing.
+// fire once across replicas, and fire on time. Each job has at most one pending wake-up, at the
+// time its state says it next needs looking at (nextCheckAt); the wake-up judges whatever is due
+// then (dueEvents) and schedules the next. Judging is a compare-and-set in server/core/status.ts,
+// so a retried, duplicated or early wake-up does nothing.
 import type { PgBoss } from 'pg-boss';
-import type { CheckIntent, JobEvent } from './core/state.js';
 import type { Queryable } from './db/port.js';
 
 export const CHECK_QUEUE = 'pakyas-checks';
 
-export interface CheckData { jobId: number; check: CheckIntent }
+/** A wake-up for one job at one time. */
+export interface WakeData { jobId: number; at: number }
 
 /** pg-boss's view of one of our transactions, so that checks commit or roll back with the state. */
 export function bossDb(tx: Queryable) {
   return { executeSql: async (text: string, values?: unknown[]) => ({ rows: await tx.query(text, values ?? []) }) };
-}
-
-export function eventOf(check: CheckIntent): JobEvent {
-  switch (check.kind) {
-    case 'deadline': return { type: 'deadline', due: check.due, deadline: check.deadline };
-    case 'overrun': return { type: 'overrun', runId: check.runId };
-    case 'resume': return { type: 'resume', auto: { until: check.until } };
-  }
 }
 
 /**
@@ -97,12 +90,15 @@ function pop(heap: number[]): void {
   }
 }
 
-/** Queues checks inside the caller's transaction. Returns their times, to wake for after commit. */
-export async function scheduleChecks(boss: PgBoss, tx: Queryable, items: CheckData[]): Promise<number[]> {
+/** Queues wake-ups inside the caller's transaction. Returns their times, to arm timers after commit. */
+export async function scheduleWakes(boss: PgBoss, tx: Queryable, items: WakeData[]): Promise<number[]> {
   if (items.length === 0) return [];
-  await boss.insert(CHECK_QUEUE, items.map((item) => ({
-    data: item,
-    startAfter: new Date(item.check.at),
-  })), { db: bossDb(tx) });
-  return items.map((i) => i.check.at);
+  await boss.insert(CHECK_QUEUE, items.map((item) => ({ data: item, startAfter: new Date(item.at) })), { db: bossDb(tx) });
+  return items.map((i) => i.at);
+}
+
+/** The wake-up to keep: a new one only when the state needs looking at before the pending one. */
+export function nextWake(wanted: number | null, pending: number | null): { schedule: boolean; next: number | null } {
+  const schedule = wanted !== null && (pending === null || wanted < pending);
+  return { schedule, next: schedule ? wanted : pending };
 }

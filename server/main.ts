@@ -4,14 +4,14 @@ import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { ALERT_QUEUE, DEFAULT_ALERT_SETTINGS, deliver, recordAlerts, type AlertSettings, type DeliveryData } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
-import { CHECK_QUEUE, eventOf, Waker, type CheckData } from './checks.js';
+import { CHECK_QUEUE, Waker, type WakeData } from './checks.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
 import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
 import { createHttpServer } from './http.js';
-import { judge } from './judge.js';
+import { wakeUp } from './judge.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './api/rate-limit.js';
 
@@ -85,11 +85,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   // A batch of checks is judged side by side: each is its own job's transaction, so they do not
   // wait for each other, and a burst of deadlines does not queue behind one connection.
-  workerId = await boss.work<CheckData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+  workerId = await boss.work<WakeData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
     await Promise.all(jobs.map(async (job) => {
-      const { jobId, check } = job.data;
-      metrics.countCheck(Date.now() - check.at);
-      await judge(deps, jobId, eventOf(check));
+      const { jobId, at } = job.data;
+      metrics.countCheck(Date.now() - at);
+      await wakeUp(deps, jobId, at);
     }));
   });
 

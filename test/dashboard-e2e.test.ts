@@ -7,7 +7,7 @@ import { ADMIN, adminClient, backends, cleanUp, eventually, newSchema, startTest
 
 // The real dashboard, in a real pseudo-terminal (tmux, 80×24), against a real server.
 const socket = `pakyas-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 const screen = (session: string, escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
 /** A foreground colour being set (39 only resets it). */
 const COLOUR = /\u001b\[(3[0-8]|9[0-7])(;[0-9;]*)?m/;

@@ -132,3 +132,30 @@ export function statusOf(s: JobState): Status {
   if (s.openRuns.length > 0) return 'running';
   return s.health ?? 'pending';
 }
+
+/**
+ * When the job next needs looking at with no signal: its deadline, the overrun of its open runs,
+ * or the end of its pause. The shell keeps one wake-up per job at this time (store little,
+ * derive the rest), instead of one queued check per signal.
+ */
+export function nextCheckAt(job: Pick<JobSpec, 'maxDurationSeconds'>, s: JobState): number | null {
+  const times: number[] = [];
+  if (s.paused) {
+    if (s.paused.until !== null) times.push(s.paused.until);
+  } else {
+    if (s.deadline !== null) times.push(s.deadline);
+    for (const r of s.openRuns) if (!r.overrunning) times.push(r.startedAt + job.maxDurationSeconds * 1000);
+  }
+  return times.length ? Math.min(...times) : null;
+}
+
+/** The events a wake-up at `now` judges: each deadline, overrun or pause end that has come. */
+export function dueEvents(job: Pick<JobSpec, 'maxDurationSeconds'>, s: JobState, now: number): JobEvent[] {
+  if (s.paused) return s.paused.until !== null && s.paused.until <= now ? [{ type: 'resume', auto: { until: s.paused.until } }] : [];
+  const events: JobEvent[] = [];
+  for (const r of s.openRuns) {
+    if (!r.overrunning && r.startedAt + job.maxDurationSeconds * 1000 <= now) events.push({ type: 'overrun', runId: r.id });
+  }
+  if (s.due !== null && s.deadline !== null && s.deadline <= now) events.push({ type: 'deadline', due: s.due, deadline: s.deadline });
+  return events;
+}

@@ -11,9 +11,12 @@ export interface JobRow {
   spec: JobSpec;
   state: JobState;
   updated_at: Date;
+  /** The pending wake-up, epoch ms, or null. */
+  next_check_at: number | null;
 }
 
-const SELECT = `select j.id, j.project_id, p.name as project, j.name, j.spec, j.state, j.updated_at
+const SELECT = `select j.id, j.project_id, p.name as project, j.name, j.spec, j.state, j.updated_at,
+  (extract(epoch from j.next_check_at) * 1000)::float8 as next_check_at
   from jobs j join projects p on p.id = j.project_id`;
 
 export async function deleteJob(db: Queryable, projectId: number, name: string): Promise<void> {
@@ -31,9 +34,10 @@ export async function lockJobByName(db: Queryable, projectId: number, name: stri
   return row ?? null;
 }
 
-export async function saveJob(db: Queryable, jobId: number, spec: JobSpec, state: JobState): Promise<void> {
-  await db.query('update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $4, updated_at = now() where id = $1',
-    [jobId, JSON.stringify(spec), JSON.stringify(state), state.status]);
+export async function saveJob(db: Queryable, jobId: number, spec: JobSpec, state: JobState, nextCheckAt: number | null): Promise<void> {
+  await db.query(`update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $4, updated_at = now(),
+      next_check_at = to_timestamp($5::float8 / 1000) where id = $1`,
+    [jobId, JSON.stringify(spec), JSON.stringify(state), state.status, nextCheckAt]);
 }
 
 export async function getJob(db: Queryable, projectName: string, jobName: string): Promise<JobRow | null> {
@@ -65,11 +69,11 @@ export async function listJobStatuses(db: Queryable): Promise<Array<{ project: s
 }
 
 /** Many new jobs in one statement (an apply may create thousands); returns their ids by name. */
-export async function insertJobs(db: Queryable, projectId: number, rows: Array<{ spec: JobSpec; state: JobState }>): Promise<Map<string, number>> {
+export async function insertJobs(db: Queryable, projectId: number, rows: Array<{ spec: JobSpec; state: JobState; nextCheckAt: number | null }>): Promise<Map<string, number>> {
   if (rows.length === 0) return new Map();
   const inserted = await db.query<{ id: number; name: string }>(
-    `insert into jobs (project_id, name, spec, state, status)
-     select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status'
+    `insert into jobs (project_id, name, spec, state, status, next_check_at)
+     select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status', to_timestamp((r->>'nextCheckAt')::float8 / 1000)
      from jsonb_array_elements($2::text::jsonb) as r
      returning id, name`,
     [projectId, JSON.stringify(rows)]);
@@ -90,6 +94,7 @@ export interface SavedStep {
   /** A signal to store with it (columns of the signals table, times as ISO strings). */
   signal: Record<string, unknown> | null;
   notice: { channel: string; payload: string };
+  nextCheckAt: number | null;
 }
 
 /**
@@ -109,7 +114,8 @@ export async function saveStep(db: Queryable, s: SavedStep): Promise<void> {
        from jsonb_array_elements($4::text::jsonb) as e
        returning id),
      n as (select pg_notify($6, $7))
-     update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $8, updated_at = now()
+     update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $8, updated_at = now(),
+       next_check_at = to_timestamp($9::float8 / 1000)
      from n where jobs.id = $1`,
-    [s.jobId, JSON.stringify(s.spec), JSON.stringify(s.state), JSON.stringify(s.timeline), s.signal ? JSON.stringify(s.signal) : null, s.notice.channel, s.notice.payload, s.state.status]);
+    [s.jobId, JSON.stringify(s.spec), JSON.stringify(s.state), JSON.stringify(s.timeline), s.signal ? JSON.stringify(s.signal) : null, s.notice.channel, s.notice.payload, s.state.status, s.nextCheckAt]);
 }
