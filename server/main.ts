@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   // A batch of checks is judged side by side: each is its own job's transaction, so they do not
   // wait for each other, and a burst of deadlines does not queue behind one connection.
-  workerId = await boss.work<WakeData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+  workerId = await boss.work<WakeData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
     await Promise.all(jobs.map(async (job) => {
       const { jobId, at } = job.data;
       metrics.countCheck(Date.now() - at);
@@ -94,7 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   // Deliveries run side by side: a receiver that hangs holds up its own delivery, not the others.
-  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 32, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 32, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
     await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
   });
 
