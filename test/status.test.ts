@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../schema/types.js';
-import { emptyState, type AlertIntent, type CheckIntent, type JobEvent, type JobState, type TimelineEntry } from '../server/core/state.js';
+import { dueEvents, emptyState, nextCheckAt, type AlertIntent, type CheckIntent, type JobEvent, type JobState, type TimelineEntry } from '../server/core/state.js';
 import { step } from '../server/core/status.js';
 
 const T = (iso: string) => Date.parse(iso.includes('T') ? iso : `2026-06-01T${iso}Z`);
@@ -213,5 +213,36 @@ describe('the state is not mutated', () => {
     const frozen = JSON.stringify(r.state);
     step(spec(), r.state, { type: 'signal', kind: 'success', at: T('03:00') }, T('03:00'));
     expect(JSON.stringify(r.state)).toBe(frozen);
+  });
+});
+
+describe('when a job next needs looking at', () => {
+  it('is its deadline, or sooner an open run\'s overrun, or the end of its pause', () => {
+    const job = spec({ maxDurationSeconds: 600 });
+    const created = play(job, '01:00', []);
+    expect(nextCheckAt(job, created.state)).toBe(T('03:05'));
+    const running = play(job, '01:00', [start('02:50', { rid: 'r' })]);
+    expect(nextCheckAt(job, running.state)).toBe(T('03:00'));
+    const paused = play(job, '01:00', [[{ type: 'pause', until: T('05:00') }, '02:00']]);
+    expect(nextCheckAt(job, paused.state)).toBe(T('05:00'));
+    const pausedForever = play(job, '01:00', [[{ type: 'pause' }, '02:00']]);
+    expect(nextCheckAt(job, pausedForever.state)).toBe(null);
+  });
+
+  it('agrees with the earliest check the steps asked for', () => {
+    const job = spec({ maxDurationSeconds: 600 });
+    const r = play(job, '01:00', [start('02:58', { rid: 'r' })]);
+    const pending = r.checks.filter((c) => c.at > T('02:58')).map((c) => c.at);
+    expect(nextCheckAt(job, r.state)).toBe(Math.min(...pending));
+  });
+
+  it('judges what is due when the wake-up comes: overruns and the deadline', () => {
+    const job = spec({ maxDurationSeconds: 60 });
+    const r = play(job, '01:00', [start('02:00', { rid: 'r' })]);
+    expect(dueEvents(job, r.state, T('02:00:30'))).toEqual([]);
+    expect(dueEvents(job, r.state, T('02:01:30'))).toEqual([{ type: 'overrun', runId: 'r' }]);
+    expect(dueEvents(job, r.state, T('03:06'))).toEqual([{ type: 'overrun', runId: 'r' }, { type: 'deadline', due: T('03:00'), deadline: T('03:05') }]);
+    const silent = play(job, '01:00', []);
+    expect(dueEvents(job, silent.state, T('03:05'))).toEqual([{ type: 'deadline', due: T('03:00'), deadline: T('03:05') }]);
   });
 });
