@@ -73,6 +73,14 @@ describe('bad signals over HTTP', () => {
     expect(signals.length).toBe(Math.min(stored, 10));
   });
 
+  it('refuses a project of more than 10,000 jobs and stores none of it', async () => {
+    const big = uniqueProject('big');
+    const jobs = Array.from({ length: 10_001 }, (_, i) => ({ name: `j-${i}`, description: null, schedule: { kind: 'every' as const, everySeconds: 60 }, timezone: 'UTC', graceSeconds: 60, maxDurationSeconds: 60, tags: [], paused: false, alertAfter: 1 }));
+    await expect(adminClient(server).projects.applyConfig.mutate({ config: { project: big, jobs, channels: [], routes: [] }, source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null }))
+      .rejects.toThrow(/10000/);
+    await expect(adminClient(server).jobs.list.query({ project: big })).rejects.toThrow(/no project/);
+  });
+
   it('turns away a runaway sender with 429 and Retry-After, per ping key', async () => {
     const limiter = new RateLimiter(5, 10);
     const results = Array.from({ length: 12 }, () => limiter.take('k', 1000));
