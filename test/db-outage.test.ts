@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
@@ -71,4 +73,44 @@ describe.skipIf(!DATABASE_URL)('the database going away under load', () => {
     expect(server.child.exitCode).toBe(null);
     await proxy.down();
   }, 60_000);
+});
+
+// The real thing: Postgres itself restarted while signals arrive. It stops the machine's Postgres
+// for a moment, so it runs only in `npm run test:soak` (files one at a time), never beside other tests.
+describe.skipIf(!DATABASE_URL || process.env.PAKYAS_TEST_PG_RESTART !== '1')('Postgres restarted under load', () => {
+  let server: ServerProcess | null = null;
+  afterAll(async () => { await server?.stop('SIGKILL'); await cleanUp(); });
+
+  it('keeps answering (200 or 503, never a hang or a crash) and recovers by itself', async () => {
+    server = await spawnServer({ DATABASE_URL: DATABASE_URL!, PAKYAS_DB_SCHEMA: newSchema(), PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0' });
+    const applied = await createClient({ server: server.url, token: ADMIN }).projects.applyConfig.mutate({
+      config: { project: 'restart', jobs: [{ name: 'a', description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300, maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1 }], channels: [], routes: [] },
+      source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+    });
+    const statuses: number[] = [];
+    let slowest = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        const t = Date.now();
+        const r = await fetch(`${server!.url}/ping/${applied.pingKey}/a`, { signal: AbortSignal.timeout(15_000) }).catch(() => null);
+        statuses.push(r?.status ?? 0);
+        slowest = Math.max(slowest, Date.now() - t);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1000));
+    const version = readdirSync('/etc/postgresql').sort().at(-1)!;
+    // Asynchronously, so that the signals keep coming while Postgres is down.
+    await new Promise((resolve) => execFile('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], resolve));
+    await eventually(async () => statuses.at(-1) === 200, 30_000, 200);
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await load;
+    expect(new Set(statuses.filter((s) => s !== 200 && s !== 503))).toEqual(new Set());
+    expect(slowest).toBeLessThan(10_000);
+    expect(statuses.at(-1)).toBe(200);
+    expect(server.child.exitCode).toBe(null);
+    console.log(`postgres restart: ${statuses.length} signals, ${statuses.filter((s) => s === 200).length} × 200, ${statuses.filter((s) => s === 503).length} × 503, slowest answer ${slowest} ms`);
+  }, 90_000);
 });
