@@ -5,6 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { ALERT_QUEUE, DEFAULT_ALERT_SETTINGS, deliver, recordAlerts, type AlertSettings, type DeliveryData } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
 import { CHECK_QUEUE, Waker, type WakeData } from './checks.js';
+import { overdueWakeups } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
@@ -64,7 +65,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   await migrate(db);
   await boss.start();
-  await boss.createQueue(CHECK_QUEUE, { retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 120 });
+  // A wake-up takes milliseconds: one still active after 30 s belongs to a worker that died, and
+  // pg-boss hands it to another.
+  await boss.createQueue(CHECK_QUEUE, { retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
   // Delivery retries with backoff are scheduled by deliver() itself, so that each timeline entry can
   // say when the next attempt comes; pg-boss's own retries cover a worker that died mid-attempt.
   await boss.createQueue(ALERT_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 60 });
@@ -97,6 +100,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 32, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
     await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
   });
+
+  // After a crash, a wake-up may be held by a worker that no longer exists; queue another for every
+  // job whose wake-up is overdue (a duplicate is harmless: judging is a compare-and-set).
+  const overdue = await overdueWakeups(db, 5000);
+  if (overdue.length > 0) await boss.insert(CHECK_QUEUE, overdue.map((w) => ({ data: w })));
 
   const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
 

@@ -48,7 +48,7 @@ describe.each(backends)('the dashboard in a terminal, on %s', (backend) => {
   it('shows the jobs, updates live as signals arrive, opens a timeline, and quits', async () => {
     const session = `live-${backend}`;
     open(session, { NO_COLOR: '1' });
-    await eventually(async () => screen(session).includes('queue-drain'), 10_000);
+    await eventually(async () => screen(session).includes('queue-drain') && screen(session).includes('● live'), 10_000);
     const first = screen(session).split('\n');
     expect(first[0]).toMatch(/^Pakyas 3 Pending\s+● live$/);
     expect(first.every((l) => l.length <= 80)).toBe(true);

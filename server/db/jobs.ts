@@ -119,3 +119,10 @@ export async function saveStep(db: Queryable, s: SavedStep): Promise<void> {
      from n where jobs.id = $1`,
     [s.jobId, JSON.stringify(s.spec), JSON.stringify(s.state), JSON.stringify(s.timeline), s.signal ? JSON.stringify(s.signal) : null, s.notice.channel, s.notice.payload, s.state.status, s.nextCheckAt]);
 }
+
+/** Jobs whose wake-up is overdue: after a crash, the worker holding it may be gone. */
+export async function overdueWakeups(db: Queryable, olderThanMs: number): Promise<Array<{ jobId: number; at: number }>> {
+  return db.query(
+    `select id as "jobId", (extract(epoch from next_check_at) * 1000)::float8 as at
+     from jobs where next_check_at < now() - make_interval(secs => $1::float8 / 1000)`, [olderThanMs]);
+}
