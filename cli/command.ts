@@ -91,6 +91,13 @@ export function commandHelp(cmd: Command): string {
   return lines.join('\n') + '\n';
 }
 
+/** The JOB argument of a command that needs one. */
+export function requiredJob(args: ParsedArgs, cmd: Command): string {
+  const name = args.positionals[0];
+  if (!name) throw new CliError(`pakyas ${cmd.name}: which job? usage: pakyas ${cmd.usage}`);
+  return name;
+}
+
 /** A string option's value, or undefined. */
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];

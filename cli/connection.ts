@@ -27,7 +27,7 @@ export function signalTarget(args: ParsedArgs): { server: string; pingKey: strin
 
 /** The job's own name from JOB or PROJECT/JOB: on the signal path the ping key names the project. */
 export function jobName(text: string): string {
-  return text.includes('/') ? text.slice(text.indexOf('/') + 1) : text;
+  return jobRef(text, undefined).job;
 }
 
 export function connection(args: ParsedArgs): Connection {

@@ -1,6 +1,6 @@
 // A plan for people: text for terminals, Markdown for a pull-request comment.
 import type { Change } from '../server/core/plan.js';
-import { describeField } from '../server/core/plan.js';
+import { countChanges, describeField } from '../server/core/plan.js';
 import { paint } from './output.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
@@ -8,8 +8,7 @@ const COLOUR = { create: 'green', update: 'yellow', delete: 'red' } as const;
 const WORD = { create: 'create', update: 'update', delete: 'delete' } as const;
 
 export function summary(changes: Change[], tense: 'plan' | 'done'): string {
-  const n = { create: 0, update: 0, delete: 0 };
-  for (const c of changes) n[c.action]++;
+  const n = countChanges(changes);
   const words = tense === 'plan' ? ['to create', 'to update', 'to delete'] : ['created', 'updated', 'deleted'];
   return `${n.create} ${words[0]}, ${n.update} ${words[1]}, ${n.delete} ${words[2]}`;
 }

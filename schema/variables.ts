@@ -32,7 +32,3 @@ export function expandVariables(text: string, env?: Record<string, string | unde
   });
   return problem ? { ok: false, message: problem } : { ok: true, value };
 }
-
-export function hasReference(text: string): boolean {
-  return text.includes('$');
-}

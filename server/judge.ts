@@ -7,7 +7,7 @@ import { nextWake, scheduleWakes, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
 import { step } from './core/status.js';
 import { lockJob, saveStep, type JobRow } from './db/jobs.js';
-import { CHANGES_CHANNEL } from './db/notify.js';
+import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import type { Database, Queryable } from './db/port.js';
 
 export interface JudgeDeps {
@@ -39,7 +39,7 @@ export async function persistStep(
   if (unchanged) return;
   await saveStep(tx, {
     jobId: job.id, spec, state: result.state, timeline: result.timeline, signal, nextCheckAt: wake.next,
-    notice: { channel: CHANGES_CHANNEL, payload: JSON.stringify({ project: job.project, job: job.name, status: result.state.status }) },
+    notice: { channel: CHANGES_CHANNEL, payload: changePayload({ project: job.project, job: job.name, status: result.state.status }) },
   });
   const queued = result.alerts.length > 0 ? await deps.recordAlerts(tx, job, result.alerts) : 0;
   const wakes = wake.schedule ? await scheduleWakes(deps.boss, tx, [{ jobId: job.id, at: wake.next! }]) : [];

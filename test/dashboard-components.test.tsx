@@ -172,6 +172,9 @@ describe('the dashboard app', () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
     await until(app, '›nightly-backup');
+    await until(app, '● live');
+    // Ink starts reading keys in an effect after the first frame; give it a moment under load.
+    await new Promise((r) => setTimeout(r, 150));
     app.stdin.write('j');
     await until(app, '›report');
     app.stdin.write('p');

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../schema/duration.js';
-import { CliError, flag, str, type Command } from '../command.js';
+import { CliError, flag, requiredJob, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
 import { printJson } from '../output.js';
@@ -18,8 +18,7 @@ export const command: Command = {
     ...CONNECTION_OPTIONS,
   },
   async run(args) {
-    const name = args.positionals[0];
-    if (!name) throw new CliError(`pakyas pause: which job? usage: pakyas ${command.usage}`);
+    const name = requiredJob(args, command);
     const forText = str(args, 'for');
     const forSeconds = forText === undefined ? undefined : parseDuration(forText);
     if (forSeconds === null) throw new CliError(`pakyas pause: --for '${forText}' is not a duration; write it like 30m, 2h or 1d`);

@@ -1,4 +1,4 @@
-import { CliError, flag, str, type Command } from '../command.js';
+import { flag, requiredJob, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
 import { printJson } from '../output.js';
@@ -16,8 +16,7 @@ export const command: Command = {
     ...CONNECTION_OPTIONS,
   },
   async run(args) {
-    const name = args.positionals[0];
-    if (!name) throw new CliError(`pakyas resume: which job? usage: pakyas ${command.usage}`);
+    const name = requiredJob(args, command);
     const conn = connection(args);
     const client = createClient(conn);
     const reason = str(args, 'reason');

@@ -1,4 +1,4 @@
-import { CliError, flag, str, type Command } from '../command.js';
+import { CliError, flag, requiredJob, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
 import { paint, printJson } from '../output.js';
@@ -15,8 +15,7 @@ export const command: Command = {
     ...CONNECTION_OPTIONS,
   },
   async run(args) {
-    const name = args.positionals[0];
-    if (!name) throw new CliError(`pakyas timeline: which job? usage: pakyas ${command.usage}`);
+    const name = requiredJob(args, command);
     const limitText = str(args, 'limit') ?? '50';
     const limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`pakyas timeline: --limit must be a whole number from 1 to 1000, not '${limitText}'`);

@@ -45,11 +45,6 @@ export async function getJob(db: Queryable, projectName: string, jobName: string
   return row ?? null;
 }
 
-export async function getJobById(db: Queryable, jobId: number): Promise<JobRow | null> {
-  const [row] = await db.query<JobRow>(`${SELECT} where j.id = $1`, [jobId]);
-  return row ?? null;
-}
-
 /** Jobs with this name in any of the given projects (to resolve a bare JOB). */
 export async function findJobsNamed(db: Queryable, jobName: string, projectIds: number[] | null): Promise<JobRow[]> {
   return projectIds === null

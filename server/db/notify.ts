@@ -6,6 +6,11 @@ export const CHANGES_CHANNEL = 'pakyas_changes';
 
 export interface ChangeNotice { project: string; job: string; status: string }
 
+/** The payload of a change notice; saveStep sends it in the same statement as the state. */
+export function changePayload(notice: ChangeNotice): string {
+  return JSON.stringify(notice);
+}
+
 export async function notifyChange(db: Queryable, notice: ChangeNotice): Promise<void> {
-  await db.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(notice)]);
+  await db.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, changePayload(notice)]);
 }

@@ -22,13 +22,6 @@ export async function insertRevision(db: Queryable, projectId: number, number: n
     [projectId, number, hash, from.commit, from.ref, from.author, from.source, JSON.stringify(changes)]);
 }
 
-export async function latestRevision(db: Queryable, projectId: number): Promise<RevisionRow | null> {
-  const [row] = await db.query<RevisionRow>(
-    `select number, content_hash, commit_sha, ref, author, source, changes, created_at
-     from revisions where project_id = $1 order by number desc limit 1`, [projectId]);
-  return row ?? null;
-}
-
 export async function listRevisions(db: Queryable, projectId: number, limit: number): Promise<RevisionRow[]> {
   return db.query<RevisionRow>(
     `select number, content_hash, commit_sha, ref, author, source, changes, created_at
