@@ -3,6 +3,7 @@ import type { AlertSettings } from './alerts.js';
 import type { JudgeDeps } from './judge.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './api/rate-limit.js';
+import type { SignalQueue } from './signals.js';
 
 export interface ServerDeps extends JudgeDeps {
   metrics: Metrics;
@@ -10,4 +11,6 @@ export interface ServerDeps extends JudgeDeps {
   startedAt: number;
   alertSettings: AlertSettings;
   pingLimiter: RateLimiter;
+  /** Signals in, written in batches (group commit). */
+  signals: SignalQueue;
 }

@@ -3,10 +3,10 @@
 // NOTIFY for live views. Checks wake the worker after the transaction commits.
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
-import { nextWake, scheduleWakes, type Waker } from './checks.js';
+import { nextWake, scheduleWakes, type WakeData, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
-import { step } from './core/status.js';
-import { lockJob, saveStep, type JobRow } from './db/jobs.js';
+import { mergeSteps, step } from './core/status.js';
+import { lockJob, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import type { Database, Queryable } from './db/port.js';
 
@@ -25,29 +25,53 @@ export interface JudgeDeps {
 /** What a transaction must do once it has committed. */
 export type AfterCommit = Array<() => void>;
 
+/** One job's judgements in a transaction: the steps in order, and the signals that caused them. */
+export interface Judged {
+  /** The job as locked; `next_check_at` is the wake-up still pending. */
+  job: JobRow;
+  /** The job's spec after these steps (a config step changes it). */
+  spec: JobSpec;
+  /** The steps in order, each from the state the one before left. */
+  steps: Step[];
+  /** The signals behind the steps, as rows of the signals table, in order. */
+  signals: Array<Record<string, unknown>>;
+  /** What the job's row holds for its wake-up now. */
+  stored: number | null;
+}
+
 /**
- * Writes one step's results for `job` inside `tx`, with the signal that caused it, if any.
- * `job.next_check_at` is the wake-up still pending; `stored` is what the row holds now.
+ * Writes the results of the judged jobs inside `tx`: states, signals, timelines and notices in one
+ * statement, then the alerts owed and the wake-ups to schedule. Timers, workers and metrics are
+ * told after commit, through `after`.
  */
-export async function persistStep(
-  deps: JudgeDeps, tx: Queryable, job: JobRow, spec: JobSpec, result: Step, after: AfterCommit,
-  signal: Record<string, unknown> | null = null, stored: number | null = job.next_check_at,
-): Promise<void> {
-  const wake = nextWake(nextCheckAt(spec, result.state), job.next_check_at);
-  const unchanged = signal === null && result.timeline.length === 0 && result.alerts.length === 0 && wake.next === stored
-    && JSON.stringify(result.state) === JSON.stringify(job.state) && spec === job.spec;
-  if (unchanged) return;
-  await saveStep(tx, {
-    jobId: job.id, spec, state: result.state, timeline: result.timeline, signal, nextCheckAt: wake.next,
-    notice: { channel: CHANGES_CHANNEL, payload: changePayload({ project: job.project, job: job.name, status: result.state.status }) },
-  });
-  const queued = result.alerts.length > 0 ? await deps.recordAlerts(tx, job, result.alerts) : 0;
-  const wakes = wake.schedule ? await scheduleWakes(deps.boss, tx, [{ jobId: job.id, at: wake.next! }]) : [];
-  const before = job.state;
+export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judged[], after: AfterCommit): Promise<void> {
+  const saves: SavedStep[] = [];
+  const wakes: WakeData[] = [];
+  const owing: Array<{ job: JobRow; alerts: AlertIntent[] }> = [];
+  for (const { job, spec, steps, signals, stored } of judged) {
+    const merged = mergeSteps(job.state, steps);
+    const wake = nextWake(nextCheckAt(spec, merged.state), job.next_check_at);
+    const unchanged = signals.length === 0 && merged.timeline.length === 0 && merged.alerts.length === 0 && wake.next === stored
+      && JSON.stringify(merged.state) === JSON.stringify(job.state) && spec === job.spec;
+    if (unchanged) continue;
+    saves.push({
+      jobId: job.id, spec: spec === job.spec ? null : spec, state: merged.state, timeline: merged.timeline, signals, nextCheckAt: wake.next,
+      notice: changePayload({ project: job.project, job: job.name, status: merged.state.status }),
+    });
+    if (merged.alerts.length > 0) owing.push({ job, alerts: merged.alerts });
+    if (wake.schedule) wakes.push({ jobId: job.id, at: wake.next! });
+  }
+  await saveSteps(tx, CHANGES_CHANNEL, saves);
+  let queued = 0;
+  for (const { job, alerts } of owing) queued += await deps.recordAlerts(tx, job, alerts);
+  const wakeTimes = await scheduleWakes(deps.boss, tx, wakes);
   after.push(() => {
-    for (const at of wakes) deps.waker.at(at);
+    for (const at of wakeTimes) deps.waker.at(at);
     if (queued > 0) deps.alertWaker.at(Date.now());
-    deps.onStep?.(job, before, result);
+    for (const { job, steps } of judged) {
+      let before = job.state;
+      for (const r of steps) { deps.onStep?.(job, before, r); before = r.state; }
+    }
   });
 }
 
@@ -70,13 +94,14 @@ async function judgeAll(deps: JudgeDeps, jobId: number, events: (job: JobRow) =>
     const row = await lockJob(tx, jobId);
     if (!row) return null;
     const job = consumes !== undefined && row.next_check_at === consumes ? { ...row, next_check_at: null } : row;
-    let merged: Step = { state: job.state, timeline: [], alerts: [], checks: [] };
+    const steps: Step[] = [];
+    let state = job.state;
     for (const event of events(job)) {
-      const r = step(job.spec, merged.state, event, now);
-      merged = { state: r.state, timeline: [...merged.timeline, ...r.timeline], alerts: [...merged.alerts, ...r.alerts], checks: [...merged.checks, ...r.checks] };
+      steps.push(step(job.spec, state, event, now));
+      state = steps.at(-1)!.state;
     }
-    await persistStep(deps, tx, job, job.spec, merged, after, null, row.next_check_at);
-    return merged;
+    await persistSteps(deps, tx, [{ job, spec: job.spec, steps, signals: [], stored: row.next_check_at }], after);
+    return mergeSteps(job.state, steps);
   });
   for (const f of after) f();
   return result;

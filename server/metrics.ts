@@ -10,6 +10,8 @@ export class Metrics {
   checkLagSecondsSum = 0;
   checkLagSecondsMax = 0;
   httpErrors = 0;
+  /** Transactions that wrote signals: with group commit, fewer than the signals. */
+  signalTransactions = 0;
 
   countSignal(kind: string): void { inc(this.signals, kind); }
 
@@ -42,6 +44,8 @@ export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: st
   for (const s of statuses) out.push(`pakyas_jobs{state="${s}"} ${jobs.filter((j) => j.status === s).length}`);
   out.push('# HELP pakyas_signals_total Signals received by this process, by kind.', '# TYPE pakyas_signals_total counter');
   for (const [k, v] of m.signals) out.push(`pakyas_signals_total{kind="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_signal_transactions_total Transactions that stored signals (signals are written in batches under load).', '# TYPE pakyas_signal_transactions_total counter');
+  out.push(`pakyas_signal_transactions_total ${m.signalTransactions}`);
   out.push('# HELP pakyas_transitions_total Health transitions judged by this process, by new health.', '# TYPE pakyas_transitions_total counter');
   for (const [k, v] of m.transitions) out.push(`pakyas_transitions_total{to="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_alerts_total Alerts owed by transitions judged by this process.', '# TYPE pakyas_alerts_total counter');

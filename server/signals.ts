@@ -1,10 +1,16 @@
-// A signal in: one transaction that stores it, judges it (unless the job is paused) and writes
-// what the judgement produced. A 2xx is answered only after this commits.
-import type { AfterCommit, JudgeDeps } from './judge.js';
-import { persistStep } from './judge.js';
-import type { SignalEvent, Status } from './core/state.js';
+// Signals in. Each signal is stored, judged (unless its job is paused) and its judgement written
+// in one transaction, and a 2xx is answered only after that transaction commits.
+//
+// Group commit: signals that arrive while earlier ones are being written wait and go together in
+// the next transaction, which locks all their jobs in one statement and writes all their results
+// in one statement. A lone signal is written at once; under load, the lock-judge-write cycle and
+// its commit are paid per batch instead of per signal.
+import type { AfterCommit, Judged, JudgeDeps } from './judge.js';
+import { persistSteps } from './judge.js';
+import type { SignalEvent, Status, Step } from './core/state.js';
 import { step } from './core/status.js';
-import { lockJobByPingKey } from './db/jobs.js';
+import { lockJobsByPingKey, type JobRow } from './db/jobs.js';
+import { isUnavailable } from './db/port.js';
 
 export interface IncomingSignal {
   pingKey: string;
@@ -25,28 +31,114 @@ export type SignalOutcome =
   | { ok: true; project: string; job: string; status: Status; judged: boolean }
   | { ok: false; reason: 'not_found' };
 
+/** A signal and the time it was received, which is when it is judged to have happened. */
+export interface Received { signal: IncomingSignal; now: number }
+
 export async function recordSignal(deps: JudgeDeps, s: IncomingSignal, now = Date.now()): Promise<SignalOutcome> {
+  const [outcome] = await recordSignals(deps, [{ signal: s, now }]);
+  return outcome!;
+}
+
+/** Records signals in one transaction, in the order given; outcomes in the same order. */
+export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
   const after: AfterCommit = [];
-  const outcome = await deps.db.transaction(async (tx): Promise<SignalOutcome> => {
-    const job = await lockJobByPingKey(tx, s.pingKey, s.job);
-    // Unknown key or job: nothing is stored (SPEC §3).
-    if (!job) return { ok: false, reason: 'not_found' };
-    const replayed = s.occurredAt !== null;
-    const at = s.occurredAt ?? now;
-    const judged = job.state.paused === null;
-    const event: SignalEvent = {
-      type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
-      message: s.kind === 'log' && s.body ? firstLine(s.body) : null,
-    };
-    const r = step(job.spec, job.state, event, now);
-    await persistStep(deps, tx, job, job.spec, r, after, {
-      kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged,
-      rid: s.rid, exit_code: s.exitCode, duration_ms: s.durationMs, host: s.host, user_agent: s.userAgent, body: s.body, body_cut_bytes: s.bodyCutBytes,
+  const outcomes = await deps.db.transaction(async (tx) => {
+    const keys = new Map<string, { pingKey: string; name: string }>();
+    for (const { signal } of batch) keys.set(jobKey(signal.pingKey, signal.job), { pingKey: signal.pingKey, name: signal.job });
+    const rows = await lockJobsByPingKey(tx, [...keys.values()]);
+    const judged = new Map<string, Judged>();
+    for (const row of rows) judged.set(jobKey(row.ping_key, row.name), { job: row, spec: row.spec, steps: [], signals: [], stored: row.next_check_at });
+
+    const outcomes = batch.map(({ signal: s, now }): SignalOutcome => {
+      const j = judged.get(jobKey(s.pingKey, s.job));
+      // Unknown key or job: nothing is stored (SPEC §3).
+      if (!j) return { ok: false, reason: 'not_found' };
+      const state = j.steps.at(-1)?.state ?? j.job.state;
+      const replayed = s.occurredAt !== null;
+      const at = s.occurredAt ?? now;
+      const isJudged = state.paused === null;
+      const event: SignalEvent = {
+        type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
+        message: s.kind === 'log' && s.body ? firstLine(s.body) : null,
+      };
+      const r: Step = step(j.spec, state, event, now);
+      j.steps.push(r);
+      j.signals.push({
+        kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged: isJudged,
+        rid: s.rid, exit_code: s.exitCode, duration_ms: s.durationMs, host: s.host, user_agent: s.userAgent, body: s.body, body_cut_bytes: s.bodyCutBytes,
+      });
+      return { ok: true, project: j.job.project, job: j.job.name, status: r.state.status, judged: isJudged };
     });
-    return { ok: true, project: job.project, job: job.name, status: r.state.status, judged };
+    await persistSteps(deps, tx, [...judged.values()].filter((j) => j.steps.length > 0), after);
+    return outcomes;
   });
   for (const f of after) f();
-  return outcome;
+  return outcomes;
+}
+
+export interface SignalQueueOptions {
+  /** Transactions in flight at once; more signals wait for the next one. */
+  concurrency: number;
+  /** Signals in one transaction at most. */
+  maxBatch: number;
+  /** Told of each transaction and how many signals it carried (for /metrics). */
+  onTransaction?: (signals: number) => void;
+}
+
+/**
+ * Collects signals into batches (see the top of this file). A batch that fails for a reason other
+ * than the database being unavailable (a deadlock with an apply, say) is retried one signal per
+ * transaction, so that one signal's trouble is never another's.
+ */
+export class SignalQueue {
+  private waiting: Array<Received & { resolve: (o: SignalOutcome) => void; reject: (e: unknown) => void }> = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(private readonly deps: JudgeDeps, private readonly options: SignalQueueOptions) {}
+
+  record(signal: IncomingSignal, now = Date.now()): Promise<SignalOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ signal, now, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Batches start from setImmediate, after the event loop has read every request that has arrived:
+   * an embedded database works in microtasks, and a batch started at once would run to its end
+   * before the next request is even parsed, one signal at a time.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.pump(); });
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.options.maxBatch);
+      this.running++;
+      void this.run(batch).finally(() => { this.running--; this.schedule(); });
+    }
+  }
+
+  private async run(batch: SignalQueue['waiting']): Promise<void> {
+    try {
+      const outcomes = await recordSignals(this.deps, batch);
+      this.options.onTransaction?.(batch.length);
+      batch.forEach((item, i) => item.resolve(outcomes[i]!));
+    } catch (err) {
+      if (batch.length === 1 || isUnavailable(err)) { for (const item of batch) item.reject(err); return; }
+      for (const item of batch) {
+        await recordSignal(this.deps, item.signal, item.now).then((o) => { this.options.onTransaction?.(1); item.resolve(o); }, item.reject);
+      }
+    }
+  }
+}
+
+function jobKey(pingKey: string, name: string): string {
+  return `${pingKey}/${name}`;
 }
 
 function firstLine(body: string): string {

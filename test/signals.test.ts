@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../schema/types.js';
 import type { RunningServer } from '../server/main.js';
+import { recordSignals, SignalQueue, type IncomingSignal } from '../server/signals.js';
 import { runCli } from './helpers/cli.js';
 import { ADMIN, adminClient, backends, cleanUp, eventually, startTestServer, uniqueProject } from './helpers/server.js';
 
@@ -169,6 +172,75 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     const s = await p.status('a');
     expect(s.lastRun!.exitCode).toBe(4);
     expect(s.signals[0]!.body).toBe('manual run failed');
+  });
+
+  const incoming = (pingKey: string, jobName: string, o: Partial<IncomingSignal> = {}): IncomingSignal => ({
+    pingKey, job: jobName, kind: 'success', exitCode: null, rid: null, durationMs: null, host: null, userAgent: null,
+    body: null, bodyCutBytes: 0, occurredAt: null, ...o,
+  });
+  const transactions = async () => Number(/pakyas_signal_transactions_total (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+
+  it('writes signals that arrive together in shared transactions, and answers each on its own', async () => {
+    const p = await project([job('a'), job('b'), job('c'), job('d')]);
+    const before = await transactions();
+    // From another process, as jobs send them: this process's event loop would pace the requests.
+    const paths = [...['a', 'b', 'c', 'd'].flatMap((j) => Array(10).fill(j)), ...Array(5).fill('nope')];
+    const script = `const http = require('node:http');
+      const urls = ${JSON.stringify(paths.map((j) => `${server.url}/ping/${p.pingKey}/${j}`))};
+      Promise.all(urls.map((u) => new Promise((ok) => http.request(u, { method: 'POST' }, (r) => { r.resume(); ok(r.statusCode); }).end())))
+        .then((codes) => console.log(JSON.stringify(codes)));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script]);
+    const codes = JSON.parse(stdout) as number[];
+    expect(codes.slice(0, 40)).toEqual(Array(40).fill(200));
+    expect(codes.slice(40)).toEqual(Array(5).fill(404));
+    for (const j of ['a', 'b', 'c', 'd']) {
+      const s = await p.status(j);
+      expect(s.state).toBe('on_schedule');
+      expect(s.signals.length).toBeGreaterThanOrEqual(10);
+    }
+    // 45 signals in fewer transactions: batches formed.
+    expect(await transactions() - before).toBeLessThan(45);
+  });
+
+  it('judges the signals of one job in a batch in the order they arrived', async () => {
+    const p = await project([job('ordered')]);
+    const [r1, r2] = [randomUUID(), randomUUID()];
+    const now = Date.now();
+    const outcomes = await recordSignals(server.deps, [
+      { signal: incoming(p.pingKey, 'ordered', { kind: 'start', rid: r1 }), now },
+      { signal: incoming(p.pingKey, 'ordered', { kind: 'success', rid: r1 }), now: now + 1 },
+      { signal: incoming(p.pingKey, 'missing-job'), now: now + 1 },
+      { signal: incoming(p.pingKey, 'ordered', { kind: 'start', rid: r2 }), now: now + 2 },
+      { signal: incoming(p.pingKey, 'ordered', { kind: 'fail', rid: r2, exitCode: 7 }), now: now + 3 },
+    ]);
+    expect(outcomes.map((o) => (o.ok ? o.status : o.reason))).toEqual(['running', 'on_schedule', 'not_found', 'running', 'failed']);
+    const s = await p.status('ordered');
+    expect(s.state).toBe('failed');
+    expect(s.lastRun).toMatchObject({ exitCode: 7, outcome: 'failed' });
+    expect(s.signals.map((x) => x.kind)).toEqual(['fail', 'start', 'success', 'start']);
+    const t = await p.timeline('ordered');
+    expect(t.findIndex((m) => m.includes('successful execution signal'))).toBeLessThan(t.findIndex((m) => m.includes('failed execution signal')));
+  });
+
+  it('retries a batch that failed one signal per transaction, so no signal is lost with it', async () => {
+    const p = await project([job('x'), job('y')]);
+    let failed = 0;
+    const flaky = {
+      ...server.deps,
+      db: {
+        ...server.deps.db,
+        // A deadlock with an apply is the real case; it is made to happen to the first batch here.
+        transaction: <T>(fn: Parameters<typeof server.deps.db.transaction<T>>[0]) => {
+          if (failed++ === 0) return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+          return server.deps.db.transaction(fn);
+        },
+      },
+    };
+    const queue = new SignalQueue(flaky, { concurrency: 1, maxBatch: 10 });
+    const outcomes = await Promise.all([queue.record(incoming(p.pingKey, 'x')), queue.record(incoming(p.pingKey, 'y')), queue.record(incoming(p.pingKey, 'x', { kind: 'fail' }))]);
+    expect(outcomes.map((o) => o.ok && o.status)).toEqual(['on_schedule', 'on_schedule', 'failed']);
+    expect(failed).toBe(4); // the batch of three, then each alone
+    expect((await p.status('x')).signals.map((x) => x.kind)).toEqual(['fail', 'success']);
   });
 
   it('reports states, signals and transitions on /metrics', async () => {

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUnavailable } from '../db/port.js';
 import type { ServerDeps } from '../deps.js';
-import { recordSignal, type IncomingSignal } from '../signals.js';
+import type { IncomingSignal } from '../signals.js';
 
 /** Bodies up to this size are accepted; larger requests get 413. */
 export const MAX_REQUEST_BODY = 1024 * 1024;
@@ -37,7 +37,7 @@ export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: Se
     throw err;
   }
   try {
-    const outcome = await recordSignal(deps, signal);
+    const outcome = await deps.signals.record(signal);
     if (!outcome.ok) return reply(res, 404, 'Not found: no job of that name for this ping key\n');
     deps.metrics.countSignal(signal.kind);
     reply(res, 200, outcome.judged ? 'OK\n' : 'OK (recorded; the job is paused)\n');

@@ -51,6 +51,16 @@ export function step(job: JobSpec, state: JobState, event: JobEvent, now: number
   return { state: s, timeline: ctx.timeline, alerts: ctx.alerts, checks: ctx.checks };
 }
 
+/** Several steps of one job as one: the last state, and everything each step produced, in order. */
+export function mergeSteps(initial: JobState, steps: Step[]): Step {
+  return {
+    state: steps.at(-1)?.state ?? initial,
+    timeline: steps.flatMap((r) => r.timeline),
+    alerts: steps.flatMap((r) => r.alerts),
+    checks: steps.flatMap((r) => r.checks),
+  };
+}
+
 // ---- signals ----------------------------------------------------------------------------------
 
 function onSignal(ctx: Ctx, e: SignalEvent): void {

@@ -7,6 +7,8 @@ export interface JobRow {
   id: number;
   project_id: number;
   project: string;
+  /** The project's ping key, which signals address the job by. */
+  ping_key: string;
   name: string;
   spec: JobSpec;
   state: JobState;
@@ -15,7 +17,7 @@ export interface JobRow {
   next_check_at: number | null;
 }
 
-const SELECT = `select j.id, j.project_id, p.name as project, j.name, j.spec, j.state, j.updated_at,
+const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at,
   (extract(epoch from j.next_check_at) * 1000)::float8 as next_check_at
   from jobs j join projects p on p.id = j.project_id`;
 
@@ -81,38 +83,61 @@ export async function lockJobByPingKey(db: Queryable, pingKey: string, name: str
   return row ?? null;
 }
 
+/**
+ * The jobs a batch of pings addresses, locked in one statement. Rows are locked in id order, so
+ * two batches that share jobs wait for each other instead of deadlocking. The keys and names are
+ * also matched on their own so that the planner uses the indexes.
+ */
+export async function lockJobsByPingKey(db: Queryable, keys: Array<{ pingKey: string; name: string }>): Promise<JobRow[]> {
+  return db.query<JobRow>(
+    `${SELECT}
+     where p.ping_key = any(array(select jsonb_array_elements_text($1::text::jsonb)))
+       and j.name = any(array(select jsonb_array_elements_text($2::text::jsonb)))
+       and p.ping_key || '/' || j.name = any(array(select jsonb_array_elements_text($3::text::jsonb)))
+     order by j.id for update of j`,
+    [JSON.stringify([...new Set(keys.map((k) => k.pingKey))]), JSON.stringify([...new Set(keys.map((k) => k.name))]),
+      JSON.stringify(keys.map((k) => `${k.pingKey}/${k.name}`))]);
+}
+
 export interface SavedStep {
   jobId: number;
-  spec: JobSpec;
+  /** The job's spec when it changed (a config step); otherwise the stored one is kept. */
+  spec: JobSpec | null;
   state: JobState;
   timeline: TimelineEntry[];
-  /** A signal to store with it (columns of the signals table, times as ISO strings). */
-  signal: Record<string, unknown> | null;
-  notice: { channel: string; payload: string };
+  /** Signals to store with it (columns of the signals table, times as ISO strings), in order. */
+  signals: Array<Record<string, unknown>>;
+  /** The NOTIFY payload for live views. */
+  notice: string;
   nextCheckAt: number | null;
 }
 
 /**
- * Everything one judgement writes, in one statement: the signal, the timeline entries, the job's
- * new state and the NOTIFY. One round trip instead of four keeps the job's row lock short.
+ * Everything a set of judgements writes, in one statement: the signals, the timeline entries, the
+ * jobs' new states and a NOTIFY per job. One round trip keeps the rows' locks short, and a batch of
+ * signals costs one statement however many jobs it touches.
  */
-export async function saveStep(db: Queryable, s: SavedStep): Promise<void> {
+export async function saveSteps(db: Queryable, channel: string, steps: SavedStep[]): Promise<void> {
+  if (steps.length === 0) return;
   await db.query(
-    `with sig as (
+    `with s as (
+       select (v->>'jobId')::bigint as job_id, v from jsonb_array_elements($1::text::jsonb) as v),
+     sig as (
        insert into signals (job_id, kind, received_at, occurred_at, replayed, judged, rid, exit_code, duration_ms, host, user_agent, body, body_cut_bytes)
-       select $1, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
-       from jsonb_populate_record(null::signals, $5::text::jsonb) as r where $5::text is not null
+       select s.job_id, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
+       from s cross join lateral jsonb_populate_recordset(null::signals, s.v->'signals') as r
        returning id),
      tl as (
        insert into timeline (job_id, at, kind, message, data)
-       select $1, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
-       from jsonb_array_elements($4::text::jsonb) as e
+       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       from s cross join lateral jsonb_array_elements(s.v->'timeline') as e
        returning id),
-     n as (select pg_notify($6, $7))
-     update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $8, updated_at = now(),
-       next_check_at = to_timestamp($9::float8 / 1000)
-     from n where jobs.id = $1`,
-    [s.jobId, JSON.stringify(s.spec), JSON.stringify(s.state), JSON.stringify(s.timeline), s.signal ? JSON.stringify(s.signal) : null, s.notice.channel, s.notice.payload, s.state.status, s.nextCheckAt]);
+     n as (select pg_notify($2, s.v->>'notice') from s)
+     update jobs set spec = coalesce(nullif(s.v->'spec', 'null'::jsonb), jobs.spec), state = s.v->'state', status = s.v->'state'->>'status',
+       updated_at = now(), next_check_at = to_timestamp((s.v->>'nextCheckAt')::float8 / 1000)
+     from s where jobs.id = s.job_id and (select count(*) from n) > 0
+       and jobs.id = any(array(select jsonb_array_elements_text($3::text::jsonb)::bigint))`,
+    [JSON.stringify(steps), channel, JSON.stringify(steps.map((s) => s.jobId))]);
 }
 
 /** Jobs whose wake-up is overdue: after a crash, the worker holding it may be gone. */

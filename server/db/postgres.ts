@@ -25,17 +25,19 @@ export function openPostgres(options: PostgresOptions): Database {
     ? sql.unsafe(`create schema if not exists "${options.schema.replace(/"/g, '')}"`).then(() => undefined)
     : Promise.resolve());
 
-  const wrap = (run: typeof sql | postgres.TransactionSql): Queryable => ({
-    async query<T>(text: string, params: readonly unknown[] = []) {
-      return (await run.unsafe(text, params as never[])) as unknown as T[];
-    },
+  // Statements with parameters are prepared once per connection and reused: unprepared, postgres.js
+  // describes each one first, a second round trip per statement (the texts are a fixed set).
+  const run = async <T>(on: typeof sql | postgres.TransactionSql, text: string, params: readonly unknown[]) =>
+    (await on.unsafe(text, params as never[], params.length > 0 ? { prepare: true } : {})) as unknown as T[];
+  const wrap = (on: typeof sql | postgres.TransactionSql): Queryable => ({
+    query: <T>(text: string, params: readonly unknown[] = []) => run<T>(on, text, params),
   });
 
   const db: Database = {
     kind: 'postgres',
     async query<T>(text: string, params: readonly unknown[] = []) {
       await ensureSchema();
-      return (await sql.unsafe(text, params as never[])) as unknown as T[];
+      return run<T>(sql, text, params);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       await ensureSchema();
