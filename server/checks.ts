@@ -90,10 +90,15 @@ function pop(heap: number[]): void {
   }
 }
 
+/** A wake-up as a pg-boss job, due at its time. */
+export function wakeJob(item: WakeData) {
+  return { data: item, startAfter: new Date(item.at) };
+}
+
 /** Queues wake-ups inside the caller's transaction. Returns their times, to arm timers after commit. */
 export async function scheduleWakes(boss: PgBoss, tx: Queryable, items: WakeData[]): Promise<number[]> {
   if (items.length === 0) return [];
-  await boss.insert(CHECK_QUEUE, items.map((item) => ({ data: item, startAfter: new Date(item.at) })), { db: bossDb(tx) });
+  await boss.insert(CHECK_QUEUE, items.map(wakeJob), { db: bossDb(tx) });
   return items.map((i) => i.at);
 }
 

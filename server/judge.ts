@@ -6,7 +6,7 @@ import type { JobSpec } from '../schema/types.js';
 import { nextWake, scheduleWakes, type WakeData, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
-import { lockJob, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
+import { lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import type { Database, Queryable } from './db/port.js';
 
@@ -16,8 +16,8 @@ export interface JudgeDeps {
   waker: Waker;
   /** Wakes the alert delivery worker. */
   alertWaker: Waker;
-  /** Writes the alerts a step owes, in its transaction (server/alerts.ts); returns deliveries queued. */
-  recordAlerts: (tx: Queryable, job: JobRow, alerts: AlertIntent[]) => Promise<number>;
+  /** Writes the alerts judged jobs owe, in their transaction (server/alerts.ts); returns deliveries queued. */
+  recordAlerts: (tx: Queryable, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>) => Promise<number>;
   /** Counts transitions for /metrics. */
   onStep?: (job: JobRow, before: JobState, result: Step) => void;
 }
@@ -62,8 +62,7 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
     if (wake.schedule) wakes.push({ jobId: job.id, at: wake.next! });
   }
   await saveSteps(tx, CHANGES_CHANNEL, saves);
-  let queued = 0;
-  for (const { job, alerts } of owing) queued += await deps.recordAlerts(tx, job, alerts);
+  const queued = owing.length > 0 ? await deps.recordAlerts(tx, owing) : 0;
   const wakeTimes = await scheduleWakes(deps.boss, tx, wakes);
   after.push(() => {
     for (const at of wakeTimes) deps.waker.at(at);
@@ -77,32 +76,49 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
 
 /** Judges one event for one job in its own transaction; null when the job no longer exists. */
 export async function judge(deps: JudgeDeps, jobId: number, event: JobEvent, now = Date.now()): Promise<Step | null> {
-  return judgeAll(deps, jobId, () => [event], now);
+  const [result] = await judgeJobs(deps, [{ jobId, events: () => [event] }], now);
+  return result ?? null;
 }
 
 /**
- * A wake-up: judges everything due for the job at `now` (a deadline, overruns, a pause's end),
- * consumes the wake-up if it is the pending one, and leaves the next one scheduled.
+ * Wake-ups: for each job, judges everything due at `now` (a deadline, overruns, a pause's end),
+ * consumes the wake-up if it is the pending one, and leaves the next one scheduled. A batch of
+ * wake-ups is one transaction, so a burst of deadlines costs a few statements per batch.
  */
-export async function wakeUp(deps: JudgeDeps, jobId: number, at: number, now = Date.now()): Promise<Step | null> {
-  return judgeAll(deps, jobId, (job) => dueEvents(job.spec, job.state, now), now, at);
+export async function wakeUps(deps: JudgeDeps, wakes: WakeData[], now = Date.now()): Promise<Array<Step | null>> {
+  return judgeJobs(deps, wakes.map((w) => ({ jobId: w.jobId, consumes: w.at, events: (job: JobRow) => dueEvents(job.spec, job.state, now) })), now);
 }
 
-async function judgeAll(deps: JudgeDeps, jobId: number, events: (job: JobRow) => JobEvent[], now: number, consumes?: number): Promise<Step | null> {
+interface Judging { jobId: number; events: (job: JobRow) => JobEvent[]; consumes?: number }
+
+async function judgeJobs(deps: JudgeDeps, items: Judging[], now: number): Promise<Array<Step | null>> {
   const after: AfterCommit = [];
-  const result = await deps.db.transaction(async (tx) => {
-    const row = await lockJob(tx, jobId);
-    if (!row) return null;
-    const job = consumes !== undefined && row.next_check_at === consumes ? { ...row, next_check_at: null } : row;
-    const steps: Step[] = [];
-    let state = job.state;
-    for (const event of events(job)) {
-      steps.push(step(job.spec, state, event, now));
-      state = steps.at(-1)!.state;
+  const results = await deps.db.transaction(async (tx) => {
+    // One judgement per job: a job woken twice in a batch (a wake-up re-queued after a crash)
+    // is judged once, and either wake-up may be the pending one.
+    const byJob = new Map<number, { events: Judging['events']; consumes: number[] }>();
+    for (const item of items) {
+      const seen = byJob.get(item.jobId);
+      if (seen) { if (item.consumes !== undefined) seen.consumes.push(item.consumes); }
+      else byJob.set(item.jobId, { events: item.events, consumes: item.consumes !== undefined ? [item.consumes] : [] });
     }
-    await persistSteps(deps, tx, [{ job, spec: job.spec, steps, signals: [], stored: row.next_check_at }], after);
-    return mergeSteps(job.state, steps);
+    const judged: Judged[] = [];
+    const merged = new Map<number, Step>();
+    for (const row of await lockJobs(tx, [...byJob.keys()])) {
+      const { events, consumes } = byJob.get(row.id)!;
+      const job = row.next_check_at !== null && consumes.includes(row.next_check_at) ? { ...row, next_check_at: null } : row;
+      const steps: Step[] = [];
+      let state = job.state;
+      for (const event of events(job)) {
+        steps.push(step(job.spec, state, event, now));
+        state = steps.at(-1)!.state;
+      }
+      judged.push({ job, spec: job.spec, steps, signals: [], stored: row.next_check_at });
+      merged.set(row.id, mergeSteps(job.state, steps));
+    }
+    await persistSteps(deps, tx, judged, after);
+    return items.map((item) => merged.get(item.jobId) ?? null);
   });
   for (const f of after) f();
-  return result;
+  return results;
 }

@@ -62,6 +62,9 @@ export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise
         message: s.kind === 'log' && s.body ? firstLine(s.body) : null,
       };
       const r: Step = step(j.spec, state, event, now);
+      // A failure's alert carries the end of the output that explains it (and a recovery, the
+      // output of the run that recovered).
+      if (s.body) for (const a of r.alerts) if (a.transition === 'failed' || a.transition === 'recovered') a.evidence.outputTail = s.body.slice(-2000);
       j.steps.push(r);
       j.signals.push({
         kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged: isJudged,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelSpec, JobSpec, RouteSpec } from '../schema/types.js';
 import type { RunningServer } from '../server/main.js';
 import { sign } from '../server/notify/webhook.js';
+import { recordSignals } from '../server/signals.js';
 import { runCli } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { ADMIN, adminClient, backends, cleanUp, eventually, startTestServer, uniqueProject } from './helpers/server.js';
@@ -38,6 +39,35 @@ describe.each(backends)('alerts on %s', (backend) => {
   const hook = (path: string, extra: Record<string, string> = {}): ChannelSpec => ({ name: 'hook', type: 'webhook', settings: { url: `${receiver.url}${path}`, ...extra } });
   const all: RouteSpec = { match: { job: '*' }, notify: ['hook'], on: ['failed', 'missing', 'overrunning', 'recovered'] };
   const settle = () => new Promise((r) => setTimeout(r, 600));
+
+  it('alerts a failure and its recovery written in one batch, in order, each with its own output', async () => {
+    const path = `/batch-${Date.now()}`;
+    const p = await project([job('etl')], [hook(path)], [all]);
+    await p.ping('etl');
+    const pingKey = (await adminClient(server).projects.list.query()).find((x) => x.project === p.name)!.pingKey!;
+    const signal = (kind: 'fail' | 'success', body: string) => ({
+      signal: { pingKey, job: 'etl', kind, exitCode: kind === 'fail' ? 2 : null, rid: null, durationMs: null, host: null, userAgent: null, body, bodyCutBytes: 0, occurredAt: null },
+      now: Date.now(),
+    });
+    await recordSignals(server.deps, [signal('fail', 'error: table locked'), signal('success', 'done: 12 rows')]);
+    await eventually(async () => p.mine(path).length >= 2);
+    await settle();
+    const got = p.mine(path).map((r) => r.json);
+    expect(got.map((a) => a.transition)).toEqual(['failed', 'recovered']);
+    expect(got[0].evidence.outputTail).toBe('error: table locked');
+    expect(got[1].evidence.outputTail).toBe('done: 12 rows');
+  });
+
+  it('judges a burst of deadlines in shared transactions and alerts each job once', async () => {
+    const path = `/burst-${Date.now()}`;
+    const names = Array.from({ length: 40 }, (_, i) => `j${i}`);
+    const p = await project(names.map((n) => job(n, { schedule: { kind: 'every', everySeconds: 1 }, graceSeconds: 1 })), [hook(path)], [all]);
+    await eventually(async () => new Set(p.mine(path).map((r) => r.json.job)).size === 40, 15_000, 100);
+    await settle();
+    const missing = p.mine(path).filter((r) => r.json.transition === 'missing').map((r) => r.json.job);
+    expect(missing.sort()).toEqual([...names].sort());
+    expect(await p.timeline('j7')).toContain('Alert sent to hook: missing');
+  });
 
   it('alerts once per transition, never on repeats or the normal Running → On Schedule cycle', async () => {
     const path = `/once-${Date.now()}`;

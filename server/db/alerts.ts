@@ -1,22 +1,27 @@
 // Alerts and their deliveries. A delivery is one (alert, channel) pair: its id is the idempotency
 // key a receiver sees, and attempts are claimed by compare-and-set so two workers never both send.
-import type { AlertIntent } from '../core/state.js';
+import type { AlertIntent, TimelineEntry } from '../core/state.js';
 import type { Queryable } from './port.js';
 
-export async function insertAlert(db: Queryable, jobId: number, a: AlertIntent): Promise<number> {
-  const [row] = await db.query<{ id: number }>(
-    `insert into alerts (job_id, transition, from_health, to_health, at, reason, evidence)
-     values ($1, $2, $3, $4, to_timestamp($5::float8 / 1000), $6, $7::text::jsonb) returning id`,
-    [jobId, a.transition, a.from, a.to, a.at, a.reason, JSON.stringify(a.evidence)]);
-  return row!.id;
-}
-
-export async function insertDeliveries(db: Queryable, alertId: number, channels: string[]): Promise<number[]> {
-  if (channels.length === 0) return [];
-  const rows = await db.query<{ id: number }>(
-    `insert into deliveries (alert_id, channel) select $1, c from jsonb_array_elements_text($2::text::jsonb) as c returning id`,
-    [alertId, JSON.stringify(channels)]);
-  return rows.map((r) => r.id);
+/**
+ * Alerts and one delivery per channel for each, in one statement however many jobs owe them
+ * (a burst of deadlines owes thousands). Returns the new deliveries' ids.
+ */
+export async function insertAlerts(db: Queryable, rows: Array<{ jobId: number; alert: AlertIntent; channels: string[] }>): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const input = rows.map(({ jobId, alert, channels }) => ({ jobId, ...alert, channels }));
+  const ids = await db.query<{ id: number }>(
+    `with input as (
+       select x, nextval(pg_get_serial_sequence('alerts', 'id')) as id from jsonb_array_elements($1::text::jsonb) as x),
+     a as (
+       insert into alerts (id, job_id, transition, from_health, to_health, at, reason, evidence) overriding system value
+       select id, (x->>'jobId')::bigint, x->>'transition', x->>'from', x->>'to', to_timestamp((x->>'at')::float8 / 1000), x->>'reason', x->'evidence'
+       from input)
+     insert into deliveries (alert_id, channel)
+     select input.id, c from input cross join lateral jsonb_array_elements_text(input.x->'channels') as c
+     returning id`,
+    [JSON.stringify(input)]);
+  return ids.map((r) => r.id);
 }
 
 /** Channels that were told of a bad health of this job since it last recovered. */
@@ -29,16 +34,17 @@ export async function channelsAlertedSinceRecovery(db: Queryable, jobId: number)
   return rows.map((r) => r.channel);
 }
 
-export interface DeliveryRow {
+export interface ClaimedDelivery {
   id: number;
-  alert_id: number;
-  channel: string;
   status: string;
-  attempts: number;
+  /** An earlier alert of the same job to the same channel is still on its way. */
+  waiting: boolean;
+  /** The attempt this worker claimed, or null when it claimed none. */
+  attempt: number | null;
   job_id: number;
-  project_id: number;
   project: string;
   job: string;
+  channel: string;
   transition: string;
   from_health: string | null;
   to_health: string;
@@ -49,39 +55,46 @@ export interface DeliveryRow {
   settings: Record<string, string | string[]> | null;
 }
 
-export async function getDelivery(db: Queryable, id: number): Promise<DeliveryRow | null> {
-  const [row] = await db.query<DeliveryRow>(
-    `select d.id, d.alert_id, d.channel, d.status, d.attempts, a.job_id, j.project_id, p.name as project, j.name as job,
-            a.transition, a.from_health, a.to_health, a.at, a.reason, a.evidence, c.type as channel_type, c.settings
-     from deliveries d join alerts a on a.id = d.alert_id join jobs j on j.id = a.job_id join projects p on p.id = j.project_id
+/**
+ * Reads a delivery and claims its next attempt in one statement. It claims nothing when the
+ * delivery is settled, when an earlier alert of the job to the channel is still pending (alerts
+ * keep their order), or when another worker claimed the attempt first (compare-and-set on the
+ * attempt count). Null when the delivery no longer exists.
+ */
+export async function claimDelivery(db: Queryable, id: number): Promise<ClaimedDelivery | null> {
+  const [row] = await db.query<ClaimedDelivery>(
+    `with cur as (
+       select d.id, d.status, d.attempts,
+         exists (select 1 from deliveries e join alerts ea on ea.id = e.alert_id
+                 where ea.job_id = a.job_id and e.channel = d.channel and e.id < d.id and e.status = 'pending') as waiting
+       from deliveries d join alerts a on a.id = d.alert_id where d.id = $1),
+     claimed as (
+       update deliveries set attempts = deliveries.attempts + 1 from cur
+       where deliveries.id = cur.id and cur.status = 'pending' and not cur.waiting
+         and deliveries.status = 'pending' and deliveries.attempts = cur.attempts
+       returning deliveries.id, deliveries.attempts)
+     select cur.id, cur.status, cur.waiting, claimed.attempts as attempt, a.job_id, p.name as project, j.name as job, d.channel,
+       a.transition, a.from_health, a.to_health, a.at, a.reason, a.evidence, c.type as channel_type, c.settings
+     from cur join deliveries d on d.id = cur.id join alerts a on a.id = d.alert_id join jobs j on j.id = a.job_id
+     join projects p on p.id = j.project_id
      left join channels c on c.project_id = j.project_id and c.name = d.channel
-     where d.id = $1`, [id]);
+     left join claimed on claimed.id = cur.id`,
+    [id]);
   return row ?? null;
 }
 
-/** Whether an earlier alert of the same job to the same channel is still on its way: alerts keep their order. */
-export async function earlierDeliveryPending(db: Queryable, d: { id: number; job_id: number; channel: string }): Promise<boolean> {
-  const rows = await db.query(
-    `select 1 from deliveries d join alerts a on a.id = d.alert_id
-     where a.job_id = $1 and d.channel = $2 and d.id < $3 and d.status = 'pending' limit 1`, [d.job_id, d.channel, d.id]);
-  return rows.length > 0;
-}
-
-/** Claims the next attempt; false when another worker already claimed it or the delivery is settled. */
-export async function claimAttempt(db: Queryable, id: number, attempts: number): Promise<boolean> {
-  const rows = await db.query('update deliveries set attempts = attempts + 1 where id = $1 and attempts = $2 and status = $3 returning id', [id, attempts, 'pending']);
-  return rows.length > 0;
-}
-
-export async function markDelivered(db: Queryable, id: number): Promise<void> {
-  await db.query("update deliveries set status = 'sent', sent_at = now(), last_error = null where id = $1", [id]);
-}
-
-export async function markAttemptFailed(db: Queryable, id: number, error: string, final: boolean): Promise<void> {
-  await db.query('update deliveries set last_error = $2, status = $3 where id = $1', [id, error.slice(0, 500), final ? 'failed' : 'pending']);
-}
-
-export async function lastSignalBody(db: Queryable, jobId: number): Promise<string | null> {
-  const [row] = await db.query<{ body: string | null }>('select body from signals where job_id = $1 order by id desc limit 1', [jobId]);
-  return row?.body ?? null;
+/**
+ * Records an attempt's result and its timeline entry in one statement: `sent`, `pending` (a retry
+ * follows) or `failed` (given up).
+ */
+export async function settleAttempt(
+  db: Queryable, id: number, status: 'sent' | 'pending' | 'failed', error: string | null, jobId: number, entry: TimelineEntry,
+): Promise<void> {
+  await db.query(
+    `with m as (
+       update deliveries set status = $2, last_error = $3, sent_at = case when $2 = 'sent' then now() else sent_at end
+       where id = $1 returning id)
+     insert into timeline (job_id, at, kind, message, data)
+     select $4, to_timestamp($5::float8 / 1000), $6, $7, $8::text::jsonb from m`,
+    [id, status, error?.slice(0, 500) ?? null, jobId, entry.at, entry.kind, entry.message, entry.data ? JSON.stringify(entry.data) : null]);
 }

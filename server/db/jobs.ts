@@ -25,10 +25,14 @@ export async function deleteJob(db: Queryable, projectId: number, name: string):
   await db.query('delete from jobs where project_id = $1 and name = $2', [projectId, name]);
 }
 
-/** Reads a job and locks its row until the transaction ends: every change to a job's state is serial. */
-export async function lockJob(db: Queryable, jobId: number): Promise<JobRow | null> {
-  const [row] = await db.query<JobRow>(`${SELECT} where j.id = $1 for update of j`, [jobId]);
-  return row ?? null;
+/**
+ * Reads jobs and locks their rows until the transaction ends: every change to a job's state is
+ * serial. Rows are locked in id order, as every statement that locks several jobs does, so that
+ * two of them wait for each other instead of deadlocking.
+ */
+export async function lockJobs(db: Queryable, jobIds: number[]): Promise<JobRow[]> {
+  return db.query<JobRow>(`${SELECT} where j.id = any(array(select jsonb_array_elements_text($1::text::jsonb)::bigint)) order by j.id for update of j`,
+    [JSON.stringify(jobIds)]);
 }
 
 export async function lockJobByName(db: Queryable, projectId: number, name: string): Promise<JobRow | null> {
