@@ -1,15 +1,24 @@
 // Deadline, overrun and resume checks, scheduled in Postgres with pg-boss: they survive restarts,
-// fire once across replicas, and fire on time. Each job has at most one pending wake-up, at the
-// time its state says it next needs looking at (nextCheckAt); the wake-up judges whatever is due
-// then (dueEvents) and schedules the next. Judging is a compare-and-set in server/core/status.ts,
-// so a retried, duplicated or early wake-up does nothing.
+// fire once across replicas, and fire on time. Each job's row says when it next needs looking at
+// (jobs.next_check_at, from nextCheckAt); pg-boss holds one "tick" per 100 ms of time at which
+// some job is due, not one row per job: a tick judges every job due by then (dueEvents), 64 to a
+// transaction, and each judged job leaves its next time and a tick for it. With 100,000 jobs a
+// pg-boss row per job's wake-up (inserted, fetched and completed, each updating ~15 indexes) cost
+// more than the judging; ticks are deduplicated by a singleton key, so a burst of deadlines is a
+// few rows. Judging is a compare-and-set in server/core/status.ts, so a duplicated, retried or
+// early tick does nothing.
 import type { PgBoss } from 'pg-boss';
 import type { Queryable } from './db/port.js';
 
-export const CHECK_QUEUE = 'pakyas-checks';
+export const TICK_QUEUE = 'pakyas-ticks';
+/** Ticks are this far apart at most: a deadline is judged within this of its time. */
+export const TICK_MS = 100;
 
 /** A wake-up for one job at one time. */
 export interface WakeData { jobId: number; at: number }
+
+/** A tick: judge every job due by `at`. */
+export interface TickData { at: number }
 
 /** pg-boss's view of one of our transactions, so that checks commit or roll back with the state. */
 export function bossDb(tx: Queryable) {
@@ -90,16 +99,19 @@ function pop(heap: number[]): void {
   }
 }
 
-/** A wake-up as a pg-boss job, due at its time. */
-export function wakeJob(item: WakeData) {
-  return { data: item, startAfter: new Date(item.at) };
+/** The tick that covers a wake-up at `at`: the next 100 ms boundary, one pg-boss row per boundary. */
+export function tickJob(at: number) {
+  const tick = Math.ceil(at / TICK_MS) * TICK_MS;
+  return { data: { at: tick } satisfies TickData, startAfter: new Date(tick), singletonKey: String(tick) };
 }
 
-/** Queues wake-ups inside the caller's transaction. Returns their times, to arm timers after commit. */
+/** Queues the ticks for wake-ups inside the caller's transaction. Returns their times, to arm timers after commit. */
 export async function scheduleWakes(boss: PgBoss, tx: Queryable, items: WakeData[]): Promise<number[]> {
-  if (items.length === 0) return [];
-  await boss.insert(CHECK_QUEUE, items.map(wakeJob), { db: bossDb(tx) });
-  return items.map((i) => i.at);
+  const ticks = new Map<number, ReturnType<typeof tickJob>>();
+  for (const item of items) { const t = tickJob(item.at); ticks.set(t.data.at, t); }
+  if (ticks.size === 0) return [];
+  await boss.insert(TICK_QUEUE, [...ticks.values()], { db: bossDb(tx) });
+  return [...ticks.keys()];
 }
 
 /** The wake-up to keep: a new one only when the state needs looking at before the pending one. */

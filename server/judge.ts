@@ -6,7 +6,7 @@ import type { JobSpec } from '../schema/types.js';
 import { nextWake, scheduleWakes, type WakeData, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
-import { lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
+import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import type { Database, Queryable } from './db/port.js';
 
@@ -76,40 +76,42 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
 
 /** Judges one event for one job in its own transaction; null when the job no longer exists. */
 export async function judge(deps: JudgeDeps, jobId: number, event: JobEvent, now = Date.now()): Promise<Step | null> {
-  const [result] = await judgeJobs(deps, [{ jobId, events: () => [event] }], now);
+  const [result] = await judgeJobs(deps, (tx) => lockJobs(tx, [jobId]), [jobId], () => ({ events: [event], consume: false }), now);
   return result ?? null;
 }
 
 /**
- * Wake-ups: for each job, judges everything due at `now` (a deadline, overruns, a pause's end),
- * consumes the wake-up if it is the pending one, and leaves the next one scheduled. A batch of
- * wake-ups is one transaction, so a burst of deadlines costs a few statements per batch.
+ * A tick: judges up to `limit` jobs due by `now` in one transaction — for each, everything due
+ * (a deadline, overruns, a pause's end) — and leaves each one's next wake-up. Returns how late each
+ * judged job was looked at, in ms; fewer than `limit` means no more are due.
  */
-export async function wakeUps(deps: JudgeDeps, wakes: WakeData[], now = Date.now()): Promise<Array<Step | null>> {
-  return judgeJobs(deps, wakes.map((w) => ({ jobId: w.jobId, consumes: w.at, events: (job: JobRow) => dueEvents(job.spec, job.state, now) })), now);
+export async function wakeDue(deps: JudgeDeps, now: number, limit: number): Promise<number[]> {
+  const lags: number[] = [];
+  await judgeJobs(deps, (tx) => lockDueJobs(tx, now, limit), [], (job) => {
+    lags.push(now - (job.next_check_at ?? now));
+    return { events: dueEvents(job.spec, job.state, now), consume: true };
+  }, now);
+  return lags;
 }
 
-interface Judging { jobId: number; events: (job: JobRow) => JobEvent[]; consumes?: number }
-
-async function judgeJobs(deps: JudgeDeps, items: Judging[], now: number): Promise<Array<Step | null>> {
+/**
+ * Locks jobs, judges each with the events `plan` gives, and writes the results in one
+ * transaction. `consume` says the job's pending wake-up is the one being served now.
+ */
+async function judgeJobs(
+  deps: JudgeDeps, lock: (tx: Queryable) => Promise<JobRow[]>, ids: number[],
+  plan: (job: JobRow) => { events: JobEvent[]; consume: boolean }, now: number,
+): Promise<Array<Step | null>> {
   const after: AfterCommit = [];
   const results = await deps.db.transaction(async (tx) => {
-    // One judgement per job: a job woken twice in a batch (a wake-up re-queued after a crash)
-    // is judged once, and either wake-up may be the pending one.
-    const byJob = new Map<number, { events: Judging['events']; consumes: number[] }>();
-    for (const item of items) {
-      const seen = byJob.get(item.jobId);
-      if (seen) { if (item.consumes !== undefined) seen.consumes.push(item.consumes); }
-      else byJob.set(item.jobId, { events: item.events, consumes: item.consumes !== undefined ? [item.consumes] : [] });
-    }
     const judged: Judged[] = [];
     const merged = new Map<number, Step>();
-    for (const row of await lockJobs(tx, [...byJob.keys()])) {
-      const { events, consumes } = byJob.get(row.id)!;
-      const job = row.next_check_at !== null && consumes.includes(row.next_check_at) ? { ...row, next_check_at: null } : row;
+    for (const row of await lock(tx)) {
+      const { events, consume } = plan(row);
+      const job = consume ? { ...row, next_check_at: null } : row;
       const steps: Step[] = [];
       let state = job.state;
-      for (const event of events(job)) {
+      for (const event of events) {
         steps.push(step(job.spec, state, event, now));
         state = steps.at(-1)!.state;
       }
@@ -117,7 +119,7 @@ async function judgeJobs(deps: JudgeDeps, items: Judging[], now: number): Promis
       merged.set(row.id, mergeSteps(job.state, steps));
     }
     await persistSteps(deps, tx, judged, after);
-    return items.map((item) => merged.get(item.jobId) ?? null);
+    return ids.map((id) => merged.get(id) ?? null);
   });
   for (const f of after) f();
   return results;

@@ -4,15 +4,15 @@ import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { ALERT_QUEUE, DEFAULT_ALERT_SETTINGS, deliver, recordAlerts, type AlertSettings, type DeliveryData } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
-import { CHECK_QUEUE, wakeJob, Waker, type WakeData } from './checks.js';
-import { overdueWakeups } from './db/jobs.js';
+import { TICK_QUEUE, tickJob, Waker, type TickData } from './checks.js';
+import { anyOverdueWakeup } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
-import { isUnavailable, type Database } from './db/port.js';
+import type { Database } from './db/port.js';
 import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
 import { createHttpServer } from './http.js';
-import { wakeUps, type JudgeDeps } from './judge.js';
+import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './api/rate-limit.js';
 import { SignalQueue } from './signals.js';
@@ -68,7 +68,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await boss.start();
   // A wake-up takes milliseconds: one still active after 30 s belongs to a worker that died, and
   // pg-boss hands it to another.
-  await boss.createQueue(CHECK_QUEUE, { retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
+  // 'short': one queued tick per time (singleton key), however many jobs are due then.
+  await boss.createQueue(TICK_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
   // Delivery retries with backoff are scheduled by deliver() itself, so that each timeline entry can
   // say when the next attempt comes; pg-boss's own retries cover a worker that died mid-attempt.
   await boss.createQueue(ALERT_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 60 });
@@ -96,32 +97,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   };
 
-  // A batch of wake-ups is judged in one transaction (a burst of deadlines costs a few statements
-  // per 64 jobs); two batches run side by side. If a batch fails for a reason other than the
-  // database being away, its jobs are judged one by one, so that one job's trouble is not the
-  // others'; any that still fail are retried by pg-boss (judging twice is harmless).
-  workerId = await boss.work<WakeData>(CHECK_QUEUE, { batchSize: 64, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
-    const wakes = jobs.map((job) => job.data);
-    for (const w of wakes) metrics.countCheck(Date.now() - w.at);
-    try {
-      await wakeUps(deps, wakes);
-    } catch (err) {
-      if (wakes.length === 1 || isUnavailable(err)) throw err;
-      const failed: unknown[] = [];
-      for (const w of wakes) await wakeUps(deps, [w]).catch((e: unknown) => failed.push(e));
-      if (failed.length > 0) throw failed[0];
+  // A tick judges every job due by its time, 64 to a transaction, two transactions side by side
+  // (skip locked: replicas share the work). It stops after 100 rounds so one tick never runs
+  // forever; any job still due is taken by the next tick, which every judged job schedules.
+  const drain = async (now: number) => {
+    for (let round = 0; round < 100; round++) {
+      const lags = await wakeDue(deps, now, 64);
+      for (const lag of lags) metrics.countCheck(lag);
+      if (lags.length < 64) return;
     }
+  };
+  workerId = await boss.work<TickData>(TICK_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async () => {
+    const now = Date.now();
+    await Promise.all([drain(now), drain(now)]);
   });
 
   // Deliveries run side by side: a receiver that hangs holds up its own delivery, not the others.
-  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 32, localConcurrency: 2, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
+  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 100, localConcurrency: 3, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
     await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
   });
 
-  // After a crash, a wake-up may be held by a worker that no longer exists; queue another for every
-  // job whose wake-up is overdue (a duplicate is harmless: judging is a compare-and-set).
-  const overdue = await overdueWakeups(db, 5000);
-  if (overdue.length > 0) await boss.insert(CHECK_QUEUE, overdue.map(wakeJob));
+  // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
+  // 30 s): if any job is overdue, queue a tick now, which judges every due job.
+  if (await anyOverdueWakeup(db, 5000)) await boss.insert(TICK_QUEUE, [tickJob(Date.now())]);
 
   const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
 

@@ -144,9 +144,23 @@ export async function saveSteps(db: Queryable, channel: string, steps: SavedStep
     [JSON.stringify(steps), channel, JSON.stringify(steps.map((s) => s.jobId))]);
 }
 
-/** Jobs whose wake-up is overdue: after a crash, the worker holding it may be gone. */
-export async function overdueWakeups(db: Queryable, olderThanMs: number): Promise<Array<{ jobId: number; at: number }>> {
-  return db.query(
-    `select id as "jobId", (extract(epoch from next_check_at) * 1000)::float8 as at
-     from jobs where next_check_at < now() - make_interval(secs => $1::float8 / 1000)`, [olderThanMs]);
+/**
+ * Up to `limit` jobs due to be looked at by `now`, earliest first, locked. Rows another worker
+ * holds are skipped, so workers on every replica share a burst of deadlines without waiting for
+ * each other (and never wait, so this cannot deadlock with statements that lock in id order).
+ */
+export async function lockDueJobs(db: Queryable, now: number, limit: number): Promise<JobRow[]> {
+  return db.query<JobRow>(
+    `${SELECT} where j.id in (
+       select id from jobs where next_check_at <= to_timestamp($1::float8 / 1000)
+       order by next_check_at limit $2 for update skip locked)
+     order by j.id`,
+    [now, limit]);
+}
+
+/** Whether any job's wake-up is overdue by more than `olderThanMs`: after a crash, its tick may be gone. */
+export async function anyOverdueWakeup(db: Queryable, olderThanMs: number): Promise<boolean> {
+  const rows = await db.query(
+    `select 1 from jobs where next_check_at < now() - make_interval(secs => $1::float8 / 1000) limit 1`, [olderThanMs]);
+  return rows.length > 0;
 }
