@@ -1,7 +1,7 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
 import { SECRET_SETTINGS, type JobSpec, type ProjectConfig } from '../schema/types.js';
-import { nextWake, scheduleWakes, type WakeData } from './checks.js';
+import { nextWake, scheduleWakes } from './checks.js';
 import { describeField, planChanges, type Change } from './core/plan.js';
 import { emptyState, nextCheckAt, type Step } from './core/state.js';
 import { step } from './core/status.js';
@@ -86,7 +86,7 @@ export async function applyProject(
 
     const commit = source.commit;
     const timeline: Array<{ jobId: number; entries: Step['timeline'] }> = [];
-    const wakes: WakeData[] = [];
+    const wakes: number[] = [];
     const created: Array<{ spec: JobSpec; r: Step }> = [];
     for (const c of changes.filter((c) => c.kind === 'job')) {
       if (c.action === 'delete') { await deleteJob(tx, project.id, c.name); continue; }
@@ -100,7 +100,7 @@ export async function applyProject(
       const wake = nextWake(nextCheckAt(spec, r.state), row.next_check_at);
       await saveJob(tx, row.id, spec, r.state, wake.next);
       timeline.push({ jobId: row.id, entries: r.timeline });
-      if (wake.schedule) wakes.push({ jobId: row.id, at: wake.next! });
+      if (wake.schedule) wakes.push(wake.next!);
     }
     // New jobs go in with one statement: an apply of thousands of jobs stays a few round trips.
     const ids = await insertJobs(tx, project.id, created.map(({ spec, r }) => ({ spec, state: r.state, nextCheckAt: nextCheckAt(spec, r.state) })));
@@ -108,7 +108,7 @@ export async function applyProject(
       const jobId = ids.get(spec.name)!;
       timeline.push({ jobId, entries: r.timeline });
       const at = nextCheckAt(spec, r.state);
-      if (at !== null) wakes.push({ jobId, at });
+      if (at !== null) wakes.push(at);
     }
     await insertTimelineMany(tx, timeline);
     const wakeTimes = await scheduleWakes(deps.boss, tx, wakes);

@@ -14,9 +14,6 @@ export const TICK_QUEUE = 'pakyas-ticks';
 /** Ticks are this far apart at most: a deadline is judged within this of its time. */
 export const TICK_MS = 100;
 
-/** A wake-up for one job at one time. */
-export interface WakeData { jobId: number; at: number }
-
 /** A tick: judge every job due by `at`. */
 export interface TickData { at: number }
 
@@ -105,10 +102,10 @@ export function tickJob(at: number) {
   return { data: { at: tick } satisfies TickData, startAfter: new Date(tick), singletonKey: String(tick) };
 }
 
-/** Queues the ticks for wake-ups inside the caller's transaction. Returns their times, to arm timers after commit. */
-export async function scheduleWakes(boss: PgBoss, tx: Queryable, items: WakeData[]): Promise<number[]> {
+/** Queues the ticks for wake-ups at `times` inside the caller's transaction. Returns the ticks' times, to arm timers after commit. */
+export async function scheduleWakes(boss: PgBoss, tx: Queryable, times: number[]): Promise<number[]> {
   const ticks = new Map<number, ReturnType<typeof tickJob>>();
-  for (const item of items) { const t = tickJob(item.at); ticks.set(t.data.at, t); }
+  for (const at of times) { const t = tickJob(at); ticks.set(t.data.at, t); }
   if (ticks.size === 0) return [];
   await boss.insert(TICK_QUEUE, [...ticks.values()], { db: bossDb(tx) });
   return [...ticks.keys()];

@@ -3,7 +3,7 @@
 // NOTIFY for live views. Checks wake the worker after the transaction commits.
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
-import { nextWake, scheduleWakes, type WakeData, type Waker } from './checks.js';
+import { nextWake, scheduleWakes, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
 import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
@@ -46,7 +46,7 @@ export interface Judged {
  */
 export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judged[], after: AfterCommit): Promise<void> {
   const saves: SavedStep[] = [];
-  const wakes: WakeData[] = [];
+  const wakes: number[] = [];
   const owing: Array<{ job: JobRow; alerts: AlertIntent[] }> = [];
   for (const { job, spec, steps, signals, stored } of judged) {
     const merged = mergeSteps(job.state, steps);
@@ -59,7 +59,7 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
       notice: changePayload({ project: job.project, job: job.name, status: merged.state.status }),
     });
     if (merged.alerts.length > 0) owing.push({ job, alerts: merged.alerts });
-    if (wake.schedule) wakes.push({ jobId: job.id, at: wake.next! });
+    if (wake.schedule) wakes.push(wake.next!);
   }
   await saveSteps(tx, CHANGES_CHANNEL, saves);
   const queued = owing.length > 0 ? await deps.recordAlerts(tx, owing) : 0;

@@ -81,12 +81,6 @@ export async function insertJobs(db: Queryable, projectId: number, rows: Array<{
   return new Map(inserted.map((r) => [r.name, r.id]));
 }
 
-/** The job a ping addresses, locked: the project is found by its ping key in the same statement. */
-export async function lockJobByPingKey(db: Queryable, pingKey: string, name: string): Promise<JobRow | null> {
-  const [row] = await db.query<JobRow>(`${SELECT} where p.ping_key = $1 and j.name = $2 for update of j`, [pingKey, name]);
-  return row ?? null;
-}
-
 /**
  * The jobs a batch of pings addresses, locked in one statement. Rows are locked in id order, so
  * two batches that share jobs wait for each other instead of deadlocking. The keys and names are
