@@ -76,8 +76,8 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
 
 /** Judges one event for one job in its own transaction; null when the job no longer exists. */
 export async function judge(deps: JudgeDeps, jobId: number, event: JobEvent, now = Date.now()): Promise<Step | null> {
-  const [result] = await judgeJobs(deps, (tx) => lockJobs(tx, [jobId]), [jobId], () => ({ events: [event], consume: false }), now);
-  return result ?? null;
+  const judged = await judgeJobs(deps, (tx) => lockJobs(tx, [jobId]), () => ({ events: [event], consume: false }), now);
+  return judged.get(jobId) ?? null;
 }
 
 /**
@@ -87,7 +87,7 @@ export async function judge(deps: JudgeDeps, jobId: number, event: JobEvent, now
  */
 export async function wakeDue(deps: JudgeDeps, now: number, limit: number): Promise<number[]> {
   const lags: number[] = [];
-  await judgeJobs(deps, (tx) => lockDueJobs(tx, now, limit), [], (job) => {
+  await judgeJobs(deps, (tx) => lockDueJobs(tx, now, limit), (job) => {
     lags.push(now - (job.next_check_at ?? now));
     return { events: dueEvents(job.spec, job.state, now), consume: true };
   }, now);
@@ -96,12 +96,13 @@ export async function wakeDue(deps: JudgeDeps, now: number, limit: number): Prom
 
 /**
  * Locks jobs, judges each with the events `plan` gives, and writes the results in one
- * transaction. `consume` says the job's pending wake-up is the one being served now.
+ * transaction. `consume` says the job's pending wake-up is the one being served now. Returns each
+ * locked job's judgement by id.
  */
 async function judgeJobs(
-  deps: JudgeDeps, lock: (tx: Queryable) => Promise<JobRow[]>, ids: number[],
+  deps: JudgeDeps, lock: (tx: Queryable) => Promise<JobRow[]>,
   plan: (job: JobRow) => { events: JobEvent[]; consume: boolean }, now: number,
-): Promise<Array<Step | null>> {
+): Promise<Map<number, Step>> {
   const after: AfterCommit = [];
   const results = await deps.db.transaction(async (tx) => {
     const judged: Judged[] = [];
@@ -119,7 +120,7 @@ async function judgeJobs(
       merged.set(row.id, mergeSteps(job.state, steps));
     }
     await persistSteps(deps, tx, judged, after);
-    return ids.map((id) => merged.get(id) ?? null);
+    return merged;
   });
   for (const f of after) f();
   return results;

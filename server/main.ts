@@ -66,9 +66,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   await migrate(db);
   await boss.start();
-  // A wake-up takes milliseconds: one still active after 30 s belongs to a worker that died, and
-  // pg-boss hands it to another.
-  // 'short': one queued tick per time (singleton key), however many jobs are due then.
+  // Policy 'short': one queued tick per time (singleton key), however many jobs are due then. A
+  // tick takes milliseconds to seconds: one still active after 30 s belongs to a worker that died,
+  // and pg-boss hands it to another.
   await boss.createQueue(TICK_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
   // Delivery retries with backoff are scheduled by deliver() itself, so that each timeline entry can
   // say when the next attempt comes; pg-boss's own retries cover a worker that died mid-attempt.

@@ -9,7 +9,7 @@ import type { AfterCommit, Judged, JudgeDeps } from './judge.js';
 import { persistSteps } from './judge.js';
 import type { SignalEvent, Status, Step } from './core/state.js';
 import { step } from './core/status.js';
-import { lockJobsByPingKey, type JobRow } from './db/jobs.js';
+import { lockJobsByPingKey } from './db/jobs.js';
 import { isUnavailable } from './db/port.js';
 
 export interface IncomingSignal {

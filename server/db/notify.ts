@@ -6,7 +6,7 @@ export const CHANGES_CHANNEL = 'pakyas_changes';
 
 export interface ChangeNotice { project: string; job: string; status: string }
 
-/** The payload of a change notice; saveStep sends it in the same statement as the state. */
+/** The payload of a change notice; saveSteps sends it in the same statement as the state. */
 export function changePayload(notice: ChangeNotice): string {
   return JSON.stringify(notice);
 }

@@ -4,10 +4,6 @@ import type { Queryable } from './port.js';
 
 export interface TimelineRow { id: number; at: Date; kind: string; message: string; data: Record<string, unknown> | null }
 
-export async function insertTimeline(db: Queryable, jobId: number, entries: TimelineEntry[]): Promise<void> {
-  await insertTimelineMany(db, [{ jobId, entries }]);
-}
-
 /** Newest first; `before` is the id of the last entry of the previous page. */
 export async function listTimeline(db: Queryable, jobId: number, limit: number, before: number | null): Promise<TimelineRow[]> {
   return db.query<TimelineRow>(
