@@ -1,12 +1,13 @@
-// Alerts: routed in the transaction of the transition that owes them, delivered by a pg-boss
-// queue with retries and backoff. Every attempt's result lands in the job's timeline.
+// Alerts: routed in the transaction of the transition that owes them, delivered from the
+// deliveries table on pg-boss ticks, with retries and backoff. Every attempt's result lands in the
+// job's timeline.
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
-import { bossDb } from './checks.js';
+import { scheduleWakes } from './checks.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
 import type { AlertIntent, TimelineEntry } from './core/state.js';
-import { channelsAlertedSinceRecovery, claimDelivery, insertAlerts, settleAttempt } from './db/alerts.js';
+import { channelsAlertedSinceRecovery, claimDueDeliveries, insertAlerts, settleAttempts, type ClaimedDelivery, type SettledAttempt } from './db/alerts.js';
 import { loadRoutes } from './db/config.js';
 import type { JobRow } from './db/jobs.js';
 import type { Database, Queryable } from './db/port.js';
@@ -14,7 +15,8 @@ import { insertTimelineMany } from './db/timeline.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import type { AlertMessage, SendContext, SendResult } from './notify/message.js';
 
-export const ALERT_QUEUE = 'pakyas-alerts';
+/** Ticks of alert delivery: each claims every delivery due by then (Deliverer). */
+export const DELIVERY_QUEUE = 'pakyas-delivery-ticks';
 
 export interface AlertSettings {
   /** The first retry waits this long; each later one twice as long as the one before. */
@@ -32,16 +34,13 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   smtp: { url: process.env.PAKYAS_SMTP_URL, from: process.env.PAKYAS_SMTP_FROM },
 };
 
-export interface DeliveryData { deliveryId: number }
-
-const ORDER_WAIT_MS = 300;
-
 const BAD = new Set(['failed', 'missing', 'overrunning']);
 
 /**
  * Writes the alerts that judged jobs owe and queues one delivery per channel, in the judging
  * transaction, with a few statements however many jobs owe alerts. Returns how many deliveries
- * were queued, so that the caller wakes the worker after commit.
+ * were queued, so that the caller starts them after commit; the tick queued here is what sends
+ * them should this process stop first.
  */
 export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>): Promise<number> {
   const routes = new Map<number, RouteSpec[]>();
@@ -72,51 +71,131 @@ export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ jo
     }
   }
   const ids = await insertAlerts(tx, rows);
-  if (ids.length > 0) await boss.insert(ALERT_QUEUE, ids.map((deliveryId) => ({ data: { deliveryId } })), { db: bossDb(tx) });
+  if (ids.length > 0) await scheduleWakes(boss, tx, [Date.now()], DELIVERY_QUEUE);
   await insertTimelineMany(tx, unheard);
   return ids.length;
 }
 
-/** One attempt at one delivery. Safe to run twice: the attempt is claimed first. */
-export async function deliver(db: Database, boss: PgBoss, settings: AlertSettings, deliveryId: number, wake: (at: number) => void): Promise<void> {
-  const d = await claimDelivery(db, deliveryId);
-  if (!d || d.status !== 'pending') return;
-  // A receiver must see a job's alerts in order (a PagerDuty resolve before its trigger would
-  // leave the incident open): wait while an earlier one to this channel is still on its way.
-  if (d.waiting) {
-    await boss.send(ALERT_QUEUE, { deliveryId }, { startAfter: new Date(Date.now() + ORDER_WAIT_MS) });
-    wake(Date.now() + ORDER_WAIT_MS);
-    return;
-  }
-  if (d.attempt === null) return; // another worker has this attempt
-  const attempt = d.attempt;
-  const label = channelLabel(d.channel, d.channel_type, d.settings);
+/**
+ * Sends due deliveries. pg-boss holds ticks (one per 100 ms boundary at which deliveries are due,
+ * like the checks' ticks), not one row per delivery: at 100,000 jobs a row per delivery, fetched
+ * and completed, was the bottleneck. A drain claims due deliveries from the table in batches and
+ * starts sending them; results are recorded in batches as they come in. Up to `capacity` sends
+ * run side by side, so a receiver that hangs holds up only its own deliveries.
+ */
+export class Deliverer {
+  private inFlight = 0;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private results: SettledAttempt[] = [];
+  private flushing: Promise<void> | null = null;
+  private stopped = false;
+  private readonly leaseMs: number;
 
-  let result: SendResult;
-  if (!d.channel_type || !d.settings) {
-    result = { ok: false, error: 'the channel no longer exists', retryable: false };
-  } else {
-    const message: AlertMessage = {
-      id: `pakyas-delivery-${d.id}`, project: d.project, job: d.job, transition: d.transition,
-      from: d.from_health, to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: d.evidence,
-    };
-    result = await notifiers[d.channel_type as ChannelSpec['type']].send(d.settings, message, { timeoutMs: settings.timeoutMs, smtp: settings.smtp });
+  constructor(
+    private readonly db: Database, private readonly boss: PgBoss, private readonly settings: AlertSettings,
+    private readonly hooks: { wake: (at: number) => void; log: (line: string) => void; onResult?: (status: SettledAttempt['status']) => void },
+    private readonly capacity = 300, private readonly batch = 100,
+  ) {
+    // Long enough for the slowest send to time out and its result to be recorded: should the
+    // claim lapse first, a second worker would send the attempt again (the receiver would see the
+    // same idempotency key twice). Short enough that a dead worker's alerts are not long delayed.
+    this.leaseMs = settings.timeoutMs + Math.max(settings.timeoutMs, 5000);
   }
 
-  const now = Date.now();
-  if (result.ok) {
-    await settleAttempt(db, d.id, 'sent', null, d.job_id, { at: now, kind: 'alert', message: `Alert sent to ${label}: ${d.transition}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, data: { channel: d.channel, transition: d.transition, attempt } });
-    return;
+  /** Claims and starts every due delivery there is room for. Resolves once none is left to claim; the sends go on. */
+  drain(): Promise<void> {
+    this.again = true;
+    return this.draining ??= this.claimLoop().finally(() => { this.draining = null; });
   }
-  const retryLeft = result.retryable && attempt <= settings.retries;
-  if (retryLeft) {
-    const delayMs = settings.retryDelaySeconds * 1000 * 2 ** (attempt - 1);
-    await boss.send(ALERT_QUEUE, { deliveryId: d.id }, { startAfter: new Date(now + delayMs) });
-    wake(now + delayMs);
-    await settleAttempt(db, d.id, 'pending', result.error, d.job_id, { at: now, kind: 'alert', message: `Alert to ${label} failed: ${result.error}, retry ${attempt} of ${settings.retries} in ${formatElapsed(delayMs)}`, data: { channel: d.channel, attempt, error: result.error } });
-  } else {
-    const why = result.retryable ? `after ${attempt} attempts` : 'without retrying, as retrying cannot help';
-    await settleAttempt(db, d.id, 'failed', result.error, d.job_id, { at: now, kind: 'alert', message: `Alert to ${label} gave up ${why}: ${result.error}`, data: { channel: d.channel, attempt, error: result.error } });
+
+  /** Stops claiming and waits for the sends under way to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.draining?.catch(() => {});
+    const until = Date.now() + this.settings.timeoutMs + 2000;
+    while ((this.inFlight > 0 || this.flushing) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (this.again && !this.stopped) {
+      this.again = false;
+      const room = Math.min(this.capacity - this.inFlight, this.batch);
+      if (room <= 0) return; // each recorded batch of results drains again
+      const claimed = await this.db.transaction(async (tx) => {
+        const rows = await claimDueDeliveries(tx, room, this.leaseMs);
+        // Should this process die holding these, a tick when the claims lapse sends them again.
+        if (rows.length > 0) await scheduleWakes(this.boss, tx, [Date.now() + this.leaseMs], DELIVERY_QUEUE);
+        return rows;
+      });
+      for (const d of claimed) this.start(d);
+      if (claimed.length === room) this.again = true;
+    }
+  }
+
+  private start(d: ClaimedDelivery): void {
+    this.inFlight++;
+    void this.attempt(d).then((result) => {
+      this.results.push(result);
+      this.flush();
+    });
+  }
+
+  /** One attempt: what it sent and what to record. Never throws. */
+  private async attempt(d: ClaimedDelivery): Promise<SettledAttempt> {
+    const label = channelLabel(d.channel, d.channel_type, d.settings);
+    let result: SendResult;
+    try {
+      if (!d.channel_type || !d.settings) {
+        result = { ok: false, error: 'the channel no longer exists', retryable: false };
+      } else {
+        const message: AlertMessage = {
+          id: `pakyas-delivery-${d.id}`, project: d.project, job: d.job, transition: d.transition,
+          from: d.from_health, to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: d.evidence,
+        };
+        result = await notifiers[d.channel_type as ChannelSpec['type']].send(d.settings, message, { timeoutMs: this.settings.timeoutMs, smtp: this.settings.smtp });
+      }
+    } catch (err) {
+      result = { ok: false, error: (err as Error).message, retryable: true };
+    }
+    const at = Date.now();
+    const base = { id: d.id, attempt: d.attempt, jobId: d.job_id };
+    if (result.ok) {
+      return { ...base, status: 'sent', retryMs: null, error: null, entry: { at, kind: 'alert', message: `Alert sent to ${label}: ${d.transition}${d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}`, data: { channel: d.channel, transition: d.transition, attempt: d.attempt } } };
+    }
+    const { retries, retryDelaySeconds } = this.settings;
+    if (result.retryable && d.attempt <= retries) {
+      const retryMs = retryDelaySeconds * 1000 * 2 ** (d.attempt - 1);
+      return { ...base, status: 'pending', retryMs, error: result.error, entry: { at, kind: 'alert', message: `Alert to ${label} failed: ${result.error}, retry ${d.attempt} of ${retries} in ${formatElapsed(retryMs)}`, data: { channel: d.channel, attempt: d.attempt, error: result.error } } };
+    }
+    const why = result.retryable ? `after ${d.attempt} attempts` : 'without retrying, as retrying cannot help';
+    return { ...base, status: 'failed', retryMs: null, error: result.error, entry: { at, kind: 'alert', message: `Alert to ${label} gave up ${why}: ${result.error}`, data: { channel: d.channel, attempt: d.attempt, error: result.error } } };
+  }
+
+  /** Records the results that came in, in one statement per batch; then claims again (a settled delivery may have held up a later one). */
+  private flush(): void {
+    if (this.flushing) return; // the running flush takes what arrives meanwhile
+    this.flushing = (async () => {
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0);
+        try {
+          const retries = batch.filter((r) => r.retryMs !== null).map((r) => Date.now() + r.retryMs!);
+          // The ticks first: should recording fail, the claims lapse and a tick sends again.
+          if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, DELIVERY_QUEUE);
+          await settleAttempts(this.db, batch);
+          for (const at of retries) this.hooks.wake(at);
+          for (const r of batch) this.hooks.onResult?.(r.status);
+        } catch (err) {
+          // The claims lapse and these attempts are made again, under the same idempotency key.
+          this.hooks.log(`recording ${batch.length} alert deliveries failed: ${(err as Error).message}`);
+        } finally {
+          this.inFlight -= batch.length;
+        }
+      }
+    })().finally(() => {
+      this.flushing = null;
+      if (!this.stopped) this.drain().catch((err: Error) => this.hooks.log(`claiming alert deliveries failed: ${err.message}`));
+    });
   }
 }
 

@@ -102,12 +102,15 @@ export function tickJob(at: number) {
   return { data: { at: tick } satisfies TickData, startAfter: new Date(tick), singletonKey: String(tick) };
 }
 
-/** Queues the ticks for wake-ups at `times` inside the caller's transaction. Returns the ticks' times, to arm timers after commit. */
-export async function scheduleWakes(boss: PgBoss, tx: Queryable, times: number[]): Promise<number[]> {
+/**
+ * Queues the ticks for wake-ups at `times` on `queue` (checks by default, or alert deliveries),
+ * inside the caller's transaction. Returns the ticks' times, to arm timers after commit.
+ */
+export async function scheduleWakes(boss: PgBoss, tx: Queryable, times: number[], queue = TICK_QUEUE): Promise<number[]> {
   const ticks = new Map<number, ReturnType<typeof tickJob>>();
   for (const at of times) { const t = tickJob(at); ticks.set(t.data.at, t); }
   if (ticks.size === 0) return [];
-  await boss.insert(TICK_QUEUE, [...ticks.values()], { db: bossDb(tx) });
+  await boss.insert(queue, [...ticks.values()], { db: bossDb(tx) });
   return [...ticks.keys()];
 }
 

@@ -2,9 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
-import { ALERT_QUEUE, DEFAULT_ALERT_SETTINGS, deliver, recordAlerts, type AlertSettings, type DeliveryData } from './alerts.js';
+import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
 import { TICK_QUEUE, tickJob, Waker, type TickData } from './checks.js';
+import { anyDeliveryDue } from './db/alerts.js';
 import { anyOverdueWakeup } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -70,17 +71,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // tick takes milliseconds to seconds: one still active after 30 s belongs to a worker that died,
   // and pg-boss hands it to another.
   await boss.createQueue(TICK_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
-  // Delivery retries with backoff are scheduled by deliver() itself, so that each timeline entry can
-  // say when the next attempt comes; pg-boss's own retries cover a worker that died mid-attempt.
-  await boss.createQueue(ALERT_QUEUE, { retryLimit: 3, retryDelay: 5, expireInSeconds: 60 });
+  // Delivery ticks likewise: the Deliverer schedules retries with backoff itself (each timeline
+  // entry says when the next attempt comes), and a claim that lapses is taken over by a tick.
+  await boss.createQueue(DELIVERY_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
   const metrics = new Metrics();
   let workerId = '';
-  let alertWorkerId = '';
   const waker = new Waker(() => { if (workerId) boss.notifyWorker(workerId); });
-  const alertWaker = new Waker(() => { if (alertWorkerId) boss.notifyWorker(alertWorkerId); });
+  const deliverer = new Deliverer(db, boss, alertSettings, {
+    wake: (at) => alertWaker.at(at), log, onResult: (status) => metrics.countDelivery(status),
+  });
+  // This process sends what it queued at once, and its retries on time, without waiting for
+  // pg-boss to fetch the tick: the ticks are for replicas and restarts.
+  const alertWaker = new Waker(() => { deliverer.drain().catch((err: Error) => log(`claiming alert deliveries failed: ${err.message}`)); });
   const judging: JudgeDeps = {
     db, boss, waker, alertWaker,
     recordAlerts: (tx, owed) => recordAlerts(boss, tx, owed),
@@ -112,14 +117,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await Promise.all([drain(now), drain(now)]);
   });
 
-  // Deliveries run side by side: a receiver that hangs holds up its own delivery, not the others.
-  alertWorkerId = await boss.work<DeliveryData>(ALERT_QUEUE, { batchSize: 100, localConcurrency: 3, burstWhenBatchFull: true, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (jobs) => {
-    await Promise.all(jobs.map((job) => deliver(db, boss, alertSettings, job.data.deliveryId, (at) => alertWaker.at(at))));
-  });
+  await boss.work(DELIVERY_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, () => deliverer.drain());
 
   // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
   // 30 s): if any job is overdue, queue a tick now, which judges every due job.
   if (await anyOverdueWakeup(db, 5000)) await boss.insert(TICK_QUEUE, [tickJob(Date.now())]);
+  // Likewise deliveries left due by a process that stopped: this one sends them.
+  if (await anyDeliveryDue(db)) alertWaker.at(Date.now());
 
   const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
 
@@ -141,6 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       waker.stop();
       alertWaker.stop();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
+      await deliverer.stop();
       await boss.stop({ graceful: true, timeout: 5000, close: true });
       if (ownsDb) await db.close();
     })()),

@@ -6,6 +6,8 @@ export class Metrics {
   readonly signals = new Map<string, number>();
   readonly transitions = new Map<string, number>();
   readonly alerts = new Map<string, number>();
+  /** Delivery attempts by result: sent, retry (a retry follows) or failed (given up). */
+  readonly deliveries = new Map<string, number>();
   checks = 0;
   checkLagSecondsSum = 0;
   checkLagSecondsMax = 0;
@@ -19,6 +21,8 @@ export class Metrics {
     for (const e of result.timeline) if (e.kind === 'transition') inc(this.transitions, String(e.data?.to ?? 'unknown'));
     for (const a of result.alerts) inc(this.alerts, a.transition);
   }
+
+  countDelivery(status: 'sent' | 'pending' | 'failed'): void { inc(this.deliveries, status === 'pending' ? 'retry' : status); }
 
   countCheck(lagMs: number): void {
     const lag = Math.max(0, lagMs) / 1000;
@@ -50,6 +54,8 @@ export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: st
   for (const [k, v] of m.transitions) out.push(`pakyas_transitions_total{to="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_alerts_total Alerts owed by transitions judged by this process.', '# TYPE pakyas_alerts_total counter');
   for (const [k, v] of m.alerts) out.push(`pakyas_alerts_total{transition="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_alert_deliveries_total Alert delivery attempts made by this process, by result (sent, retry, failed).', '# TYPE pakyas_alert_deliveries_total counter');
+  for (const [k, v] of m.deliveries) out.push(`pakyas_alert_deliveries_total{result="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_check_lag_seconds How late deadline and overrun checks ran after their time.', '# TYPE pakyas_check_lag_seconds summary');
   out.push(`pakyas_check_lag_seconds_sum ${m.checkLagSecondsSum}`, `pakyas_check_lag_seconds_count ${m.checks}`);
   out.push('# HELP pakyas_check_lag_seconds_max The largest check lag seen by this process.', '# TYPE pakyas_check_lag_seconds_max gauge');

@@ -129,6 +129,17 @@ describe.each(backends)('alerts on %s', (backend) => {
     expect(p.mine(path)).toHaveLength(1);
   });
 
+  it('holds a recovery back while the failure it resolves is still being retried', async () => {
+    const path = `/order-${Date.now()}`;
+    const p = await project([job('etl')], [hook(path)], [all]);
+    receiver.failNext(2);
+    await p.ping('etl/fail');
+    await p.ping('etl');
+    await eventually(async () => p.mine(path).length >= 2, 8000);
+    expect(p.mine(path).map((r) => r.json.transition)).toEqual(['failed', 'recovered']);
+    expect(await p.timeline('etl')).toContain('Alert sent to hook: failed (attempt 3)');
+  });
+
   it('gives up after the last retry and says why', async () => {
     const path = `/give-up-${Date.now()}`;
     const p = await project([job('etl')], [hook(path)], [all]);

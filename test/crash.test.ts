@@ -96,4 +96,44 @@ describe.skipIf(!DATABASE_URL)('a server killed with SIGKILL under load', () => 
     output += server.output();
     expect(output).not.toContain(SECRET);
   }, 90_000);
+
+  it('hands an alert a killed server was sending to the next one, once its claim lapses', async () => {
+    const hook = await startReceiver();
+    hook.hang(true);
+    const schema = newSchema();
+    // A 1 s send timeout makes a claim last 6 s (the timeout plus at least 5 s to record the result).
+    const env = { DATABASE_URL: DATABASE_URL!, PAKYAS_DB_SCHEMA: schema, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_ALERT_TIMEOUT: '1' };
+    let first: ServerProcess | null = await spawnServer(env);
+    let second: ServerProcess | null = null;
+    try {
+      const applied = await createClient({ server: first.url, token: ADMIN }).projects.applyConfig.mutate({
+        config: {
+          project: 'handover',
+          jobs: [{ name: 'etl', description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300, maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1 }],
+          channels: [{ name: 'hook', type: 'webhook', settings: { url: `${hook.url}/hook` } }],
+          routes: [{ match: { job: '*' }, notify: ['hook'], on: ['failed'] }],
+        },
+        source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+      });
+      await fetch(`${first.url}/ping/${applied.pingKey}/etl/fail`, { method: 'POST' });
+      // The first server is mid-send (the receiver holds the request) when it dies.
+      await eventually(async () => hook.arrived() === 1, 5000, 10);
+      await first.stop('SIGKILL');
+      first = null;
+      const killedAt = Date.now();
+      hook.hang(false);
+      second = await spawnServer(env);
+      const got = await eventually(async () => hook.received[0], 15_000, 50);
+      expect(got.at - killedAt).toBeGreaterThan(4000); // not before the claim lapsed
+      expect(got.json.transition).toBe('failed');
+      const timeline = (await createClient({ server: second.url, token: ADMIN }).jobs.timeline.query({ project: 'handover', job: 'etl', limit: 50 })).entries.map((e) => e.message);
+      expect(timeline).toContain('Alert sent to hook: failed (attempt 2)');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(hook.received).toHaveLength(1);
+    } finally {
+      await first?.stop('SIGKILL');
+      await second?.stop('SIGKILL');
+      await hook.close();
+    }
+  }, 40_000);
 });

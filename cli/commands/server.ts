@@ -14,7 +14,8 @@ export const command: Command = {
   details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
 (PGlite) in --data-dir, so nothing needs installing.
 The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
-printed once. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
+printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery may take, in seconds (default 10).
+Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
     const port = Number(portText);
@@ -23,10 +24,15 @@ printed once. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     const dataDir = resolve(str(args, 'data-dir') ?? '.pakyas');
     const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
+    const timeoutText = process.env.PAKYAS_ALERT_TIMEOUT;
+    const timeout = timeoutText === undefined || timeoutText === '' ? undefined : Number(timeoutText);
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 1 && timeout <= 300)) {
+      throw new CliError(`pakyas server: PAKYAS_ALERT_TIMEOUT must be a number of seconds from 1 to 300, not '${timeoutText}'`);
+    }
     const { startServer } = await import('../../server/main.js');
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
+      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}), ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);

@@ -1,5 +1,6 @@
 // Alerts and their deliveries. A delivery is one (alert, channel) pair: its id is the idempotency
-// key a receiver sees, and attempts are claimed by compare-and-set so two workers never both send.
+// key a receiver sees. Workers claim due deliveries in batches, each attempt under a lease, so two
+// workers never both send one attempt and a worker that dies hands its attempts on.
 import type { AlertIntent, TimelineEntry } from '../core/state.js';
 import type { Queryable } from './port.js';
 
@@ -17,8 +18,8 @@ export async function insertAlerts(db: Queryable, rows: Array<{ jobId: number; a
        insert into alerts (id, job_id, transition, from_health, to_health, at, reason, evidence) overriding system value
        select id, (x->>'jobId')::bigint, x->>'transition', x->>'from', x->>'to', to_timestamp((x->>'at')::float8 / 1000), x->>'reason', x->'evidence'
        from input)
-     insert into deliveries (alert_id, channel)
-     select input.id, c from input cross join lateral jsonb_array_elements_text(input.x->'channels') as c
+     insert into deliveries (alert_id, job_id, channel, next_attempt_at)
+     select input.id, (input.x->>'jobId')::bigint, c, now() from input cross join lateral jsonb_array_elements_text(input.x->'channels') as c
      returning id`,
     [JSON.stringify(input)]);
   return ids.map((r) => r.id);
@@ -36,11 +37,8 @@ export async function channelsAlertedSinceRecovery(db: Queryable, jobId: number)
 
 export interface ClaimedDelivery {
   id: number;
-  status: string;
-  /** An earlier alert of the same job to the same channel is still on its way. */
-  waiting: boolean;
-  /** The attempt this worker claimed, or null when it claimed none. */
-  attempt: number | null;
+  /** The attempt this worker claimed: 1 for the first. */
+  attempt: number;
   job_id: number;
   project: string;
   job: string;
@@ -56,45 +54,70 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Reads a delivery and claims its next attempt in one statement. It claims nothing when the
- * delivery is settled, when an earlier alert of the job to the channel is still pending (alerts
- * keep their order), or when another worker claimed the attempt first (compare-and-set on the
- * attempt count). Null when the delivery no longer exists.
+ * Claims the next attempt of up to `limit` due deliveries, earliest first, in one statement, and
+ * reads what each must send. A claim lasts `leaseMs`: a worker that dies mid-attempt lets it lapse
+ * and another takes the delivery over. A delivery is not claimed while an earlier alert of its job
+ * to its channel is still pending (a receiver sees a job's alerts in order), and rows another
+ * worker is claiming are skipped, so replicas share a burst without waiting for each other.
  */
-export async function claimDelivery(db: Queryable, id: number): Promise<ClaimedDelivery | null> {
-  const [row] = await db.query<ClaimedDelivery>(
-    `with cur as (
-       select d.id, d.status, d.attempts,
-         exists (select 1 from deliveries e join alerts ea on ea.id = e.alert_id
-                 where ea.job_id = a.job_id and e.channel = d.channel and e.id < d.id and e.status = 'pending') as waiting
-       from deliveries d join alerts a on a.id = d.alert_id where d.id = $1),
+export async function claimDueDeliveries(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  return db.query<ClaimedDelivery>(
+    `with due as (
+       select d.id from deliveries d
+       where d.status = 'pending' and d.next_attempt_at <= now()
+         and (d.claimed_until is null or d.claimed_until < now())
+         and not exists (select 1 from deliveries e
+                         where e.job_id = d.job_id and e.channel = d.channel and e.status = 'pending' and e.id < d.id)
+       order by d.next_attempt_at, d.id limit $1
+       for update of d skip locked),
      claimed as (
-       update deliveries set attempts = deliveries.attempts + 1 from cur
-       where deliveries.id = cur.id and cur.status = 'pending' and not cur.waiting
-         and deliveries.status = 'pending' and deliveries.attempts = cur.attempts
-       returning deliveries.id, deliveries.attempts)
-     select cur.id, cur.status, cur.waiting, claimed.attempts as attempt, a.job_id, p.name as project, j.name as job, d.channel,
+       update deliveries set attempts = deliveries.attempts + 1, claimed_until = now() + make_interval(secs => $2::float8 / 1000)
+       from due where deliveries.id = due.id
+       returning deliveries.id, deliveries.attempts, deliveries.alert_id, deliveries.job_id, deliveries.channel)
+     select claimed.id, claimed.attempts as attempt, claimed.job_id, p.name as project, j.name as job, claimed.channel,
        a.transition, a.from_health, a.to_health, a.at, a.reason, a.evidence, c.type as channel_type, c.settings
-     from cur join deliveries d on d.id = cur.id join alerts a on a.id = d.alert_id join jobs j on j.id = a.job_id
+     from claimed join alerts a on a.id = claimed.alert_id join jobs j on j.id = claimed.job_id
      join projects p on p.id = j.project_id
-     left join channels c on c.project_id = j.project_id and c.name = d.channel
-     left join claimed on claimed.id = cur.id`,
-    [id]);
-  return row ?? null;
+     left join channels c on c.project_id = j.project_id and c.name = claimed.channel
+     order by claimed.id`,
+    [limit, leaseMs]);
 }
 
-/**
- * Records an attempt's result and its timeline entry in one statement: `sent`, `pending` (a retry
- * follows) or `failed` (given up).
- */
-export async function settleAttempt(
-  db: Queryable, id: number, status: 'sent' | 'pending' | 'failed', error: string | null, jobId: number, entry: TimelineEntry,
-): Promise<void> {
+export interface SettledAttempt {
+  id: number;
+  /** The attempt settled: a result from a claim that has lapsed and been taken over changes nothing but the timeline. */
+  attempt: number;
+  /** `sent`, `pending` (a retry follows after `retryMs`) or `failed` (given up). */
+  status: 'sent' | 'pending' | 'failed';
+  retryMs: number | null;
+  error: string | null;
+  jobId: number;
+  entry: TimelineEntry;
+}
+
+/** Records many attempts' results, and their timeline entries, in one statement. */
+export async function settleAttempts(db: Queryable, settled: SettledAttempt[]): Promise<void> {
+  if (settled.length === 0) return;
+  const input = settled.map((s) => ({ ...s, error: s.error?.slice(0, 500) ?? null }));
   await db.query(
-    `with m as (
-       update deliveries set status = $2, last_error = $3, sent_at = case when $2 = 'sent' then now() else sent_at end
-       where id = $1 returning id)
+    `with input as (select x, n from jsonb_array_elements($1::text::jsonb) with ordinality as t(x, n)),
+     settled as (
+       update deliveries d set status = x->>'status', last_error = x->>'error', claimed_until = null,
+         sent_at = case when x->>'status' = 'sent' then now() else d.sent_at end,
+         next_attempt_at = case when x->>'status' = 'pending'
+           then now() + make_interval(secs => (x->>'retryMs')::float8 / 1000) else d.next_attempt_at end
+       from input where d.id = (x->>'id')::bigint and d.status = 'pending' and d.attempts = (x->>'attempt')::int
+       returning d.id)
      insert into timeline (job_id, at, kind, message, data)
-     select $4, to_timestamp($5::float8 / 1000), $6, $7, $8::text::jsonb from m`,
-    [id, status, error?.slice(0, 500) ?? null, jobId, entry.at, entry.kind, entry.message, entry.data ? JSON.stringify(entry.data) : null]);
+     select (x->>'jobId')::bigint, to_timestamp((x->'entry'->>'at')::float8 / 1000), x->'entry'->>'kind', x->'entry'->>'message', x->'entry'->'data'
+     from input order by n`,
+    [JSON.stringify(input)]);
+}
+
+/** Whether some delivery is due and unclaimed: after a crash, the tick that was to send it may be gone. */
+export async function anyDeliveryDue(db: Queryable): Promise<boolean> {
+  const rows = await db.query(
+    `select 1 from deliveries where status = 'pending' and next_attempt_at <= now()
+       and (claimed_until is null or claimed_until < now()) limit 1`);
+  return rows.length > 0;
 }

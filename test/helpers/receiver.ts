@@ -7,6 +7,8 @@ export interface Received { at: number; path: string; headers: IncomingHttpHeade
 export interface Receiver {
   url: string;
   received: Received[];
+  /** Requests that arrived, answered or not. */
+  arrived(): number;
   /** Answer the next N requests with this status. */
   failNext(n: number, status?: number): void;
   /** Hold every request open without answering (a receiver that hangs). */
@@ -19,11 +21,13 @@ export async function startReceiver(): Promise<Receiver> {
   let failures = 0;
   let failStatus = 500;
   let hanging = false;
+  let arrived = 0;
   const server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => { raw += d; });
     req.on('end', () => {
+      arrived++;
       if (hanging) return;
       if (failures > 0) { failures--; res.writeHead(failStatus); res.end('nope'); return; }
       let json: unknown = null;
@@ -38,6 +42,7 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    arrived: () => arrived,
     failNext(n, status = 500) { failures = n; failStatus = status; },
     hang(on) { hanging = on; },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
