@@ -158,6 +158,12 @@ describe.each(backends)('plan and apply on %s', (backend) => {
       expect(await code(asRw.projects.applyConfig.mutate({ config: tiny(mine), source, expectedRevision: null }))).toBe('OK');
       expect(await code(asRw.projects.applyConfig.mutate({ config: tiny(other), source, expectedRevision: null }))).toBe('FORBIDDEN');
       expect(await code(asRw.jobs.list.query({ project: other }))).toBe('FORBIDDEN');
+      // Asking for named jobs (what the dashboard reloads after a change) shows only readable ones.
+      const withX = (project: string) => ({ ...tiny(project), jobs: [{ name: 'x', description: null, schedule: { kind: 'every' as const, everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 60, maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1 }] });
+      for (const p of [mine, other]) await admin.projects.applyConfig.mutate({ config: withX(p), source, expectedRevision: null });
+      const named = [{ project: mine, job: 'x' }, { project: other, job: 'x' }, { project: mine, job: 'nope' }];
+      expect((await asRw.jobs.list.query({ only: named })).map((j) => `${j.project}/${j.job}`)).toEqual([`${mine}/x`]);
+      expect((await admin.jobs.list.query({ only: named })).map((j) => `${j.project}/${j.job}`).sort()).toEqual([`${mine}/x`, `${other}/x`].sort());
       expect((await asRw.projects.list.query()).map((p) => p.project)).toEqual([mine]);
       expect(await code(asRw.tokens.list.query())).toBe('FORBIDDEN');
 

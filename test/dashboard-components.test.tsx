@@ -6,7 +6,7 @@ import { Header } from '../cli/dashboard/Header.js';
 import { HistoryStrip } from '../cli/dashboard/HistoryStrip.js';
 import { JobTable } from '../cli/dashboard/JobTable.js';
 import { columns } from '../cli/dashboard/model.js';
-import type { DashboardSource, JobRow, TimelineEntry } from '../cli/dashboard/source.js';
+import type { Changed, DashboardSource, JobRow, TimelineEntry } from '../cli/dashboard/source.js';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
 
 const NOW = Date.parse('2026-11-28T10:00:00Z');
@@ -41,10 +41,15 @@ async function until(app: { lastFrame: () => string | undefined }, text: string)
 
 function fakeSource(initial: JobRow[]) {
   const calls: string[] = [];
+  /** What each load asked for: 'all', or the jobs named. */
+  const loads: string[] = [];
   let data = initial;
-  let notify: (() => void) | null = null;
+  let notify: ((changed?: Changed[]) => void) | null = null;
   const source: DashboardSource = {
-    jobs: async () => data,
+    jobs: async (only) => {
+      loads.push(only ? only.map((c) => `${c.project}/${c.job}`).join(',') : 'all');
+      return only ? data.filter((j) => only.some((c) => c.project === j.project && c.job === j.job)) : data;
+    },
     timeline: async (project, job): Promise<TimelineEntry[]> => [
       { id: 2, at: ago(18), kind: 'transition', message: 'Status transitioned due to failed execution signal: exit code 3 after 12.4s', data: null },
       { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null },
@@ -53,7 +58,7 @@ function fakeSource(initial: JobRow[]) {
     resume: async (project, job) => { calls.push(`resume ${project}/${job}`); },
     watch: (onChange, onLink) => { notify = onChange; onLink('live'); return () => { notify = null; }; },
   };
-  return { source, calls, push(next: JobRow[]) { data = next; notify?.(); } };
+  return { source, calls, loads, push(next: JobRow[], changed?: Changed[]) { data = next; notify?.(changed); } };
 }
 
 describe('the job table', () => {
@@ -124,6 +129,24 @@ describe('the dashboard app', () => {
     fake.push(jobs.map((j) => (j.job === 'report' ? { ...j, state: 'on_schedule', health: 'on_schedule' } : j)));
     await tick();
     expect(app.lastFrame()).not.toContain('Missing');
+    app.unmount();
+  });
+
+  it('reloads only the jobs that changed, and everything after a configuration change', async () => {
+    const fake = fakeSource(jobs);
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);
+    await until(app, '›nightly-backup');
+    const report = jobs.find((j) => j.job === 'report')!;
+    fake.loads.length = 0;
+    fake.push(jobs.map((j) => (j === report ? { ...j, state: 'on_schedule', health: 'on_schedule' } : j)), [{ project: report.project, job: 'report' }]);
+    await tick();
+    expect(fake.loads).toEqual([`${report.project}/report`]);
+    expect(app.lastFrame()).not.toContain('Missing');
+    // A new job arrives with a configuration change: its name is not known yet, so all is reloaded.
+    fake.push([...jobs, { ...report, job: 'brand-new', state: 'pending', health: null }], [{ project: report.project, job: '*' }]);
+    await tick();
+    expect(fake.loads.at(-1)).toBe('all');
+    expect(app.lastFrame()).toContain('brand-new');
     app.unmount();
   });
 

@@ -18,6 +18,9 @@ export const command: Command = {
     // Ink's colour library turns colour off wherever a CI variable is set; the decision here is
     // ours (a terminal, and no NO_COLOR), so it is passed on before Ink is loaded.
     if (colour && !process.env.FORCE_COLOR) process.env.FORCE_COLOR = '1';
+    // React's development build checks every render and keeps timing data: a third of the
+    // dashboard's CPU under load (bench/dashboard.mjs). Users get the production build.
+    process.env.NODE_ENV ??= 'production';
     // Ink, React and the SSE client are loaded here only: no other command pays for them.
     const [{ render }, { createElement }, { App }, { serverSource }] = await Promise.all([
       import('ink'), import('react'), import('../dashboard/App.js'), import('../dashboard/source.js'),

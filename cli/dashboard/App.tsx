@@ -5,7 +5,7 @@ import { Header } from './Header.js';
 import { HelpPane } from './HelpPane.js';
 import { JobTable } from './JobTable.js';
 import { applyFilters, nextStateFilter, nextTagFilter, sortWorstFirst, stateLabel, type Filters } from './model.js';
-import type { DashboardSource, JobRow, Link, TimelineEntry } from './source.js';
+import type { Changed, DashboardSource, JobRow, Link, TimelineEntry } from './source.js';
 import { TimelinePane } from './TimelinePane.js';
 
 export interface AppProps {
@@ -60,36 +60,50 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
     }
   }, [source]);
 
-  // Changes can arrive hundreds of times a second; reloads are coalesced to one per refreshMs.
-  const reload = useRef({ running: false, again: false, last: 0 });
-  const jobCount = useRef(0);
-  const refresh = useCallback(async () => {
+  // Changes can arrive hundreds of times a second: they are collected and reloaded at most once
+  // per refreshMs, and only the jobs that changed (with 5,000 jobs, reloading them all on every
+  // change kept the process busy enough to delay keys). Everything is reloaded when anything may
+  // have changed: on connecting, after a drop, after a configuration change.
+  const reload = useRef({ running: false, again: false, last: 0, all: true, changed: new Map<string, Changed>() });
+  const refresh = useCallback(async (changed?: Changed[]) => {
     const r = reload.current;
+    if (changed === undefined || changed.some((c) => c.job === '*')) r.all = true;
+    else for (const c of changed) r.changed.set(`${c.project}/${c.job}`, c);
     if (r.running) { r.again = true; return; }
-    // A big fleet costs more to reload: reload it less often (still well within a second), so
-    // that keys are never stuck behind a reload.
-    const every = jobCount.current > 1000 ? Math.max(refreshMs, 600) : refreshMs;
-    const wait = r.last + every - Date.now();
+    const wait = r.last + refreshMs - Date.now();
     if (wait > 0) { r.running = true; await new Promise((res) => setTimeout(res, wait)); r.running = false; }
     r.running = true;
     r.last = Date.now();
+    const all = r.all || r.changed.size > 500;
+    const only = [...r.changed.values()];
+    r.all = false;
+    r.changed = new Map();
     try {
-      const loaded = await source.jobs();
-      jobCount.current = loaded.length;
-      setJobs(loaded);
+      if (all) {
+        setJobs(await source.jobs());
+      } else if (only.length > 0) {
+        const rows = new Map((await source.jobs(only)).map((j) => [keyOf(j), j]));
+        setJobs((prev) => {
+          const next = prev.map((j) => rows.get(keyOf(j)) ?? j);
+          const known = new Set(prev.map(keyOf));
+          for (const [k, j] of rows) if (!known.has(k)) next.push(j);
+          return next;
+        });
+      }
       const { view: v, selected: s } = current.current;
-      if (v === 'timeline' && s) await loadTimeline(s);
+      if (v === 'timeline' && s && (all || only.some((c) => c.project === s.project && c.job === s.job))) await loadTimeline(s);
     } catch (err) {
+      r.all = true; // what failed to load is reloaded next time
       setMode({ kind: 'message', text: `Could not load jobs: ${(err as Error).message}` });
     } finally {
       r.running = false;
-      if (r.again) { r.again = false; void refresh(); }
+      if (r.again) { r.again = false; void refresh([]); }
     }
   }, [source, refreshMs, loadTimeline]);
 
   useEffect(() => {
     void refresh();
-    const stop = source.watch(() => void refresh(), (l) => setLink(l));
+    const stop = source.watch((changed) => void refresh(changed), (l) => setLink(l));
     const tick = setInterval(() => setNow(clock()), 1000);
     return () => { stop(); clearInterval(tick); };
   }, [source, refresh, clock]);
@@ -110,7 +124,7 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
     try {
       await (action === 'pause' ? source.pause(job.project, job.job) : source.resume(job.project, job.job));
       setMode({ kind: 'message', text: `${action === 'pause' ? 'Paused' : 'Resumed'} ${keyOf(job)}` });
-      void refresh();
+      void refresh([{ project: job.project, job: job.job }]);
     } catch (err) {
       setMode({ kind: 'message', text: `Could not ${action} ${keyOf(job)}: ${(err as Error).message}` });
     }

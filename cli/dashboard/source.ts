@@ -9,14 +9,20 @@ type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 export type JobRow = Awaited<ReturnType<Client['jobs']['list']['query']>>[number];
 export type TimelineEntry = Awaited<ReturnType<Client['jobs']['timeline']['query']>>['entries'][number];
 export type Link = 'connecting' | 'live' | 'reconnecting';
+/** A job that changed; `job` is '*' when a project's configuration changed (jobs may have come or gone). */
+export interface Changed { project: string; job: string }
 
 export interface DashboardSource {
-  jobs(): Promise<JobRow[]>;
+  /** Every job; or, with `only`, just those (the ones that changed). */
+  jobs(only?: Changed[]): Promise<JobRow[]>;
   timeline(project: string, job: string): Promise<TimelineEntry[]>;
   pause(project: string, job: string): Promise<void>;
   resume(project: string, job: string): Promise<void>;
-  /** Calls `onChange` whenever a job changes, `onLink` when the live connection drops or returns. */
-  watch(onChange: () => void, onLink: (link: Link, error?: string) => void): () => void;
+  /**
+   * Calls `onChange` with the jobs that changed, or with nothing when anything may have (on
+   * connecting, after a drop); `onLink` when the live connection drops or returns.
+   */
+  watch(onChange: (changed?: Changed[]) => void, onLink: (link: Link, error?: string) => void): () => void;
 }
 
 export function serverSource(conn: Connection): DashboardSource {
@@ -34,19 +40,24 @@ export function serverSource(conn: Connection): DashboardSource {
     })],
   });
   return {
-    jobs: () => client.jobs.list.query(),
+    jobs: (only) => client.jobs.list.query(only ? { only } : undefined),
     timeline: async (project, job) => (await client.jobs.timeline.query({ project, job, limit: 200 })).entries,
     pause: async (project, job) => { await client.jobs.pause.mutate({ project, job, reason: 'paused from the dashboard' }); },
     resume: async (project, job) => { await client.jobs.resume.mutate({ project, job, reason: 'resumed from the dashboard' }); },
     watch(onChange, onLink) {
+      let dropped = false;
       const sub = client.jobs.changes.subscribe(undefined, {
         onStarted: () => { onLink('live'); onChange(); },
-        onData: () => onChange(),
-        onError: (err) => onLink('reconnecting', err.message),
+        onData: (notices) => onChange(notices.map(({ project, job }) => ({ project, job }))),
+        onError: (err) => { dropped = true; onLink('reconnecting', err.message); },
         onConnectionStateChange: (s) => {
           // 'connecting' after a drop, 'pending' once the stream is open again.
-          if (s.state === 'connecting' && s.error) onLink('reconnecting', s.error.message);
-          if (s.state === 'pending') onLink('live');
+          if (s.state === 'connecting' && s.error) { dropped = true; onLink('reconnecting', s.error.message); }
+          if (s.state === 'pending') {
+            onLink('live');
+            // Changes made while the stream was down were missed: reload everything.
+            if (dropped) { dropped = false; onChange(); }
+          }
         },
       });
       return () => sub.unsubscribe();

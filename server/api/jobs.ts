@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth.js';
 import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
-import { findJobsNamed, getJob, listJobs, type JobRow } from '../db/jobs.js';
+import { findJobsNamed, getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
 import { findProjectByName } from '../db/projects.js';
 import { listSignals } from '../db/signals.js';
 import { listTimeline } from '../db/timeline.js';
@@ -33,7 +33,12 @@ async function resolveJob(deps: ServerDeps, p: Principal, ref: z.infer<typeof jo
 }
 
 export const jobsRouter = router({
-  list: authed.input(z.object({ project: z.string().max(64).optional() }).optional()).query(async ({ ctx, input }) => {
+  list: authed.input(z.object({
+    project: z.string().max(64).optional(),
+    // Only these jobs: a live view reloads what changed, not the whole fleet. Unknown ones are left out.
+    only: z.array(z.object({ project: z.string().max(64), job: z.string().max(64) })).max(1000).optional(),
+  }).optional()).query(async ({ ctx, input }) => {
+    if (input?.only) return (await listJobsByName(ctx.deps.db, input.only, readableProjects(ctx.principal))).map(jobView);
     let visible = readableProjects(ctx.principal);
     if (input?.project !== undefined) {
       const project = await findProjectByName(ctx.deps.db, input.project);

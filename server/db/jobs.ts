@@ -64,6 +64,15 @@ export async function listJobs(db: Queryable, projectIds: number[] | null): Prom
     : db.query<JobRow>(`${SELECT} where j.project_id = any($1::bigint[]) order by p.name, j.name`, [projectIds]);
 }
 
+/** The named jobs, of the given projects (all when null): what a live view reloads after a change. */
+export async function listJobsByName(db: Queryable, refs: Array<{ project: string; job: string }>, projectIds: number[] | null): Promise<JobRow[]> {
+  if (refs.length === 0) return [];
+  return db.query<JobRow>(
+    `${SELECT} where (p.name, j.name) in (select * from unnest($1::text[], $2::text[]))
+       and ($3::bigint[] is null or j.project_id = any($3::bigint[]))`,
+    [refs.map((r) => r.project), refs.map((r) => r.job), projectIds]);
+}
+
 /** Just the states, for /metrics: no specs or timelines loaded. */
 export async function listJobStatuses(db: Queryable): Promise<Array<{ project: string; job: string; status: string }>> {
   return db.query(`select p.name as project, j.name as job, j.status from jobs j join projects p on p.id = j.project_id order by 1, 2`);
