@@ -2,11 +2,10 @@
 // and how fast it answers a key. Targets: input handled within 100 ms; below one core.
 // Runs the real dashboard in tmux (a real terminal) against a `pakyas server` process.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '../dist/cli/client.js';
-import { ADMIN, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
+import { ADMIN, cpuSeconds, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
 
 const JOBS = Number(process.env.PAKYAS_BENCH_DASHBOARD_JOBS ?? 5000);
 const RATE = Number(process.env.PAKYAS_BENCH_DASHBOARD_RATE ?? 200);
@@ -16,10 +15,6 @@ const tmux = (...a) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'u
 const bin = fileURLToPath(new URL('../bin/pakyas.js', import.meta.url));
 console.log(`dashboard benchmark: ${JOBS} jobs, ${RATE} signals/s for ${SECONDS} s; ${machine()}`);
 
-const cpuSeconds = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-};
 
 const s = await spawnServer('postgres');
 try {

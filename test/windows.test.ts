@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec, Schedule } from '../schema/types.js';
 import { cronError, expectedRun, nextDue, previousDue, upcomingRuns } from '../server/core/windows.js';
+import { formatClock, formatLocal } from '../server/core/format.js';
 
 const cron = (expr: string): Schedule => ({ kind: 'cron', cron: expr });
 const job = (schedule: Schedule, timezone = 'UTC', graceSeconds = 300): Pick<JobSpec, 'schedule' | 'timezone' | 'graceSeconds'> =>
@@ -86,5 +87,24 @@ describe('cron validation', () => {
   it('rejects out-of-range fields with the reason', () => {
     expect(cronError('61 * * * *')).toMatch(/minute/);
     expect(cronError('0 25 * * *')).toMatch(/hour/);
+  });
+});
+
+describe('wall-clock times in timeline messages', () => {
+  it('agree with the zone database to the second, across DST changes and odd offsets', () => {
+    const zones = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns'];
+    // Around the 2026 changes of each hemisphere, and at random through the year.
+    const around = [Date.UTC(2026, 2, 8, 6, 59, 30), Date.UTC(2026, 2, 29, 0, 59, 30), Date.UTC(2026, 3, 4, 14, 59, 30), Date.UTC(2026, 9, 25, 0, 59, 30), Date.UTC(2026, 10, 1, 5, 59, 30)];
+    const instants = [...around.flatMap((t) => Array.from({ length: 90 }, (_, i) => t + i * 1000 - 15_000)),
+      ...Array.from({ length: 400 }, (_, i) => Date.UTC(2026, 0, 1) + i * 78_901_234 + (i % 7) * 123)];
+    for (const zone of zones) {
+      const intl = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      for (const t of instants) {
+        const p = Object.fromEntries(intl.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+        const expected = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+        expect(formatLocal(new Date(t), zone, { seconds: true }).slice(0, 19), `${zone} at ${new Date(t).toISOString()}`).toBe(expected);
+        expect(formatClock(new Date(t), zone)).toBe(p.second === '00' ? `${p.hour}:${p.minute}` : `${p.hour}:${p.minute}:${p.second}`);
+      }
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { JobSpec } from '../../schema/types.js';
 import { describeSchedule, formatClock, formatElapsed } from './format.js';
 import { nextDue } from './windows.js';
 import {
-  BAD, statusOf, type AlertIntent, type CheckIntent, type Health, type JobEvent, type JobState,
+  BAD, cloneState, statusOf, type AlertIntent, type CheckIntent, type Health, type JobEvent, type JobState,
   type OpenRun, type RunTiming, type SignalEvent, type Step, type TimelineEntry,
 } from './state.js';
 
@@ -28,7 +28,7 @@ interface Ctx {
 }
 
 export function step(job: JobSpec, state: JobState, event: JobEvent, now: number): Step {
-  const ctx: Ctx = { job, now, state: structuredClone(state), timeline: [], alerts: [], checks: [] };
+  const ctx: Ctx = { job, now, state: cloneState(state), timeline: [], alerts: [], checks: [] };
   const before = { due: state.due, deadline: state.deadline, until: state.paused?.until ?? null };
 
   switch (event.type) {
