@@ -4,9 +4,9 @@ import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
-import { TICK_QUEUE, tickJob, Waker, type TickData } from './checks.js';
+import { scheduleWakes, TICK_QUEUE, tickJob, Waker, type TickData } from './checks.js';
 import { anyDeliveryDue } from './db/alerts.js';
-import { anyOverdueWakeup } from './db/jobs.js';
+import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
@@ -65,7 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
 
-  await migrate(db);
+  const migrated = await migrate(db);
   await boss.start();
   // Policy 'short': one queued tick per time (singleton key), however many jobs are due then. A
   // tick takes milliseconds to seconds: one still active after 30 s belongs to a worker that died,
@@ -122,6 +122,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
   // 30 s): if any job is overdue, queue a tick now, which judges every due job.
   if (await anyOverdueWakeup(db, 5000)) await boss.insert(TICK_QUEUE, [tickJob(Date.now())]);
+  // A database from before ticks (migration 004) had one pg-boss row per wake-up, which nothing
+  // reads now: queue the ticks for its future wake-ups once, when upgrading.
+  if (migrated.includes('004_due_index.sql')) {
+    const times = await futureWakeups(db);
+    for (let i = 0; i < times.length; i += 1000) for (const at of await scheduleWakes(boss, db, times.slice(i, i + 1000))) waker.at(at);
+  }
   // Likewise deliveries left due by a process that stopped: this one sends them.
   if (await anyDeliveryDue(db)) alertWaker.at(Date.now());
 

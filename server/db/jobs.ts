@@ -161,6 +161,13 @@ export async function lockDueJobs(db: Queryable, now: number, limit: number): Pr
     [now, limit]);
 }
 
+/** Every future wake-up, epoch ms: to queue their ticks when upgrading from a version without ticks. */
+export async function futureWakeups(db: Queryable): Promise<number[]> {
+  const rows = await db.query<{ at: number }>(
+    `select distinct (extract(epoch from next_check_at) * 1000)::float8 as at from jobs where next_check_at > now()`);
+  return rows.map((r) => r.at);
+}
+
 /** Whether any job's wake-up is overdue by more than `olderThanMs`: after a crash, its tick may be gone. */
 export async function anyOverdueWakeup(db: Queryable, olderThanMs: number): Promise<boolean> {
   const rows = await db.query(
