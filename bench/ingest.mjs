@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../dist/cli/client.js';
-import { ADMIN, cpuSeconds, DATABASE_URL, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
+import { ADMIN, cpuSeconds, DATABASE_URL, postgresCpuSeconds, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
 
 const JOBS = Number(process.env.PAKYAS_BENCH_JOBS ?? 1000);
 const CLIENTS = Number(process.env.PAKYAS_BENCH_CLIENTS ?? 16);
@@ -62,6 +62,7 @@ async function load(url, pingKey, rate) {
 }
 
 function pgbench() {
+  const pgCpu = postgresCpuSeconds();
   const schema = `bench_pgb_${randomBytes(4).toString('hex')}`;
   const psql = (sql) => execFileSync('psql', [DATABASE_URL, '-qtAc', sql], { encoding: 'utf8' });
   psql(`create schema ${schema};
@@ -77,10 +78,12 @@ UPDATE ${schema}.jobs SET state = '{"status":"on_schedule"}', status = 'on_sched
 COMMIT;
 `);
   const out = execFileSync('pgbench', ['-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script, DATABASE_URL], { encoding: 'utf8' });
+  const pgSeconds = postgresCpuSeconds() - pgCpu;
   psql(`drop schema ${schema} cascade`);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latency = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
-  return { tps, latency };
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
+  return { tps, latency, pgMicros: (pgSeconds / transactions) * 1e6 };
 }
 
 const results = {};
@@ -92,8 +95,10 @@ for (const kind of kinds) {
     const applied = await client.projects.applyConfig.mutate({ config: { project: 'ingest', jobs, channels: [], routes: [] }, source, expectedRevision: null });
     await load(s.url, applied.pingKey, null).catch(() => null); // warm up
     let cpu = cpuSeconds(s.child.pid);
+    let pgCpu = postgresCpuSeconds();
     const max = await load(s.url, applied.pingKey, null);
     const maxCpu = cpuSeconds(s.child.pid) - cpu;
+    const maxPgCpu = postgresCpuSeconds() - pgCpu;
     cpu = cpuSeconds(s.child.pid);
     const paced = await load(s.url, applied.pingKey, 1000);
     const pacedCpu = cpuSeconds(s.child.pid) - cpu;
@@ -101,14 +106,15 @@ for (const kind of kinds) {
     console.log(`${kind}: ${fmt(max.perSecond, 0)} signals/s at full load (p50 ${fmt(max.p50)} ms, p99 ${fmt(max.p99)} ms, ${max.errors} errors); `
       + `paced at 1,000/s: achieved ${fmt(paced.perSecond, 0)}/s, p99 ${fmt(paced.p99)} ms (target ≤ 20 ms → ratio ${fmt(paced.p99 / 20, 2)})`);
     // CPU per signal varies less than signals/s on a shared machine: it compares code, not load.
-    console.log(`${kind} server CPU per signal: ${fmt((maxCpu / max.sent) * 1e6, 0)} µs at full load, ${fmt((pacedCpu / paced.sent) * 1e6, 0)} µs paced`);
+    console.log(`${kind} server CPU per signal: ${fmt((maxCpu / max.sent) * 1e6, 0)} µs at full load, ${fmt((pacedCpu / paced.sent) * 1e6, 0)} µs paced`
+      + (kind === 'postgres' ? `; Postgres CPU per signal at full load: ${fmt((maxPgCpu / max.sent) * 1e6, 0)} µs` : ''));
   } finally {
     await s.stop();
   }
 }
 if (results.postgres) {
   const base = pgbench();
-  console.log(`baseline pgbench, same transaction shape, ${CLIENTS} clients: ${fmt(base.tps, 0)} tps (latency avg ${fmt(base.latency, 2)} ms)`);
+  console.log(`baseline pgbench, same transaction shape, ${CLIENTS} clients: ${fmt(base.tps, 0)} tps (latency avg ${fmt(base.latency, 2)} ms; Postgres CPU per transaction ${fmt(base.pgMicros, 0)} µs)`);
   console.log(`ratio pakyas/pgbench: ${fmt(results.postgres.max.perSecond / base.tps, 2)} (target ≥ 0.6)`);
 }
 if (results.postgres && results.pglite) {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,23 @@ export function percentile(values, p) {
 }
 
 export const fmt = (n, digits = 1) => Number(n).toFixed(digits);
+
+/** CPU seconds used so far by this machine's Postgres, its exited backends included. */
+export function postgresCpuSeconds() {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      // Its own time, plus that of children it has reaped: the postmaster collects the time of
+      // every backend that exits (pgbench's connections close before the run is measured).
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    } catch { /* gone */ }
+  }
+  return total;
+}
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export function cpuSeconds(pid) {
