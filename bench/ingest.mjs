@@ -96,7 +96,9 @@ for (const kind of kinds) {
     await load(s.url, applied.pingKey, null).catch(() => null); // warm up
     let cpu = cpuSeconds(s.child.pid);
     let pgCpu = postgresCpuSeconds();
+    const own = process.cpuUsage();
     const max = await load(s.url, applied.pingKey, null);
+    const ownCpu = process.cpuUsage(own);
     const maxCpu = cpuSeconds(s.child.pid) - cpu;
     const maxPgCpu = postgresCpuSeconds() - pgCpu;
     cpu = cpuSeconds(s.child.pid);
@@ -107,7 +109,8 @@ for (const kind of kinds) {
       + `paced at 1,000/s: achieved ${fmt(paced.perSecond, 0)}/s, p99 ${fmt(paced.p99)} ms (target ≤ 20 ms → ratio ${fmt(paced.p99 / 20, 2)})`);
     // CPU per signal varies less than signals/s on a shared machine: it compares code, not load.
     console.log(`${kind} server CPU per signal: ${fmt((maxCpu / max.sent) * 1e6, 0)} µs at full load, ${fmt((pacedCpu / paced.sent) * 1e6, 0)} µs paced`
-      + (kind === 'postgres' ? `; Postgres CPU per signal at full load: ${fmt((maxPgCpu / max.sent) * 1e6, 0)} µs` : ''));
+      + (kind === 'postgres' ? `; Postgres CPU per signal at full load: ${fmt((maxPgCpu / max.sent) * 1e6, 0)} µs` : '')
+      + `; the load generator's: ${fmt((ownCpu.user + ownCpu.system) / max.sent, 0)} µs`);
   } finally {
     await s.stop();
   }
