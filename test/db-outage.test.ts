@@ -103,7 +103,10 @@ describe.skipIf(!DATABASE_URL || process.env.PAKYAS_TEST_PG_RESTART !== '1')('Po
     const version = readdirSync('/etc/postgresql').sort().at(-1)!;
     // Asynchronously, so that the signals keep coming while Postgres is down.
     await new Promise((resolve) => execFile('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], resolve));
-    await eventually(async () => statuses.at(-1) === 200, 30_000, 200);
+    await eventually(async () => statuses.at(-1) === 200, 30_000, 200).catch((err: Error) => {
+      // Say what the server answered and logged, so that a failure here can be understood.
+      throw new Error(`${err.message}; answers: ${statuses.join(' ')}; server output:\n${server!.output().slice(-3000)}`);
+    });
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await load;
