@@ -159,7 +159,7 @@ export class Deliverer {
       result = { ok: false, error: (err as Error).message, retryable: true };
     }
     const at = Date.now();
-    const base = { id: d.id, attempt: d.attempt, jobId: d.job_id };
+    const base = { id: d.id, attempt: d.attempt, jobId: d.job_id, retryAt: null };
     if (result.ok) {
       return { ...base, status: 'sent', retryMs: null, error: null, entry: { at, kind: 'alert', message: `Alert sent to ${label}: ${d.transition}${d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}`, data: { channel: d.channel, transition: d.transition, attempt: d.attempt } } };
     }
@@ -179,7 +179,10 @@ export class Deliverer {
       while (this.results.length > 0) {
         const batch = this.results.splice(0);
         try {
-          const retries = batch.filter((r) => r.retryMs !== null).map((r) => Date.now() + r.retryMs!);
+          // A retry is due at one time for the row, its tick and the timer alike.
+          const now = Date.now();
+          for (const r of batch) r.retryAt = r.retryMs === null ? null : now + r.retryMs;
+          const retries = batch.flatMap((r) => (r.retryAt === null ? [] : [r.retryAt]));
           // The ticks first: should recording fail, the claims lapse and a tick sends again.
           if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, DELIVERY_QUEUE);
           await settleAttempts(this.db, batch);

@@ -87,9 +87,11 @@ export interface SettledAttempt {
   id: number;
   /** The attempt settled: a result from a claim that has lapsed and been taken over changes nothing but the timeline. */
   attempt: number;
-  /** `sent`, `pending` (a retry follows after `retryMs`) or `failed` (given up). */
+  /** `sent`, `pending` (a retry follows after `retryMs`, at `retryAt`) or `failed` (given up). */
   status: 'sent' | 'pending' | 'failed';
   retryMs: number | null;
+  /** Epoch ms of the retry, set when the result is recorded. */
+  retryAt: number | null;
   error: string | null;
   jobId: number;
   entry: TimelineEntry;
@@ -105,7 +107,7 @@ export async function settleAttempts(db: Queryable, settled: SettledAttempt[]): 
        update deliveries d set status = x->>'status', last_error = x->>'error', claimed_until = null,
          sent_at = case when x->>'status' = 'sent' then now() else d.sent_at end,
          next_attempt_at = case when x->>'status' = 'pending'
-           then now() + make_interval(secs => (x->>'retryMs')::float8 / 1000) else d.next_attempt_at end
+           then to_timestamp((x->>'retryAt')::float8 / 1000) else d.next_attempt_at end
        from input where d.id = (x->>'id')::bigint and d.status = 'pending' and d.attempts = (x->>'attempt')::int
        returning d.id)
      insert into timeline (job_id, at, kind, message, data)
