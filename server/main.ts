@@ -112,8 +112,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (lags.length < 64) return;
     }
   };
-  workerId = await boss.work<TickData>(TICK_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async () => {
-    const now = Date.now();
+  workerId = await boss.work<TickData>(TICK_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (ticks) => {
+    // pg-boss hands a tick over by the database's clock. Where this host's clock is behind it, the
+    // tick arrives before its time here; judged by this clock, the jobs due at the tick would be
+    // left unjudged with no tick to come for them (a missing alert never sent). The tick's time is
+    // when the database says it is: judge what is due by then.
+    const now = Math.max(Date.now(), ...ticks.map((t) => t.data?.at ?? 0));
     await Promise.all([drain(now), drain(now)]);
   });
 
