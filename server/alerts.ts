@@ -71,7 +71,7 @@ export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ jo
     }
   }
   const ids = await insertAlerts(tx, rows);
-  if (ids.length > 0) await scheduleWakes(boss, tx, [Date.now()], DELIVERY_QUEUE);
+  if (ids.length > 0) await scheduleWakes(boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
   await insertTimelineMany(tx, unheard);
   return ids.length;
 }
@@ -125,7 +125,7 @@ export class Deliverer {
       const claimed = await this.db.transaction(async (tx) => {
         const rows = await claimDueDeliveries(tx, room, this.leaseMs);
         // Should this process die holding these, a tick when the claims lapse sends them again.
-        if (rows.length > 0) await scheduleWakes(this.boss, tx, [Date.now() + this.leaseMs], DELIVERY_QUEUE);
+        if (rows.length > 0) await scheduleWakes(this.boss, tx, [Date.now() + this.leaseMs], { queue: DELIVERY_QUEUE });
         return rows;
       });
       for (const d of claimed) this.start(d);
@@ -184,7 +184,7 @@ export class Deliverer {
           for (const r of batch) r.retryAt = r.retryMs === null ? null : now + r.retryMs;
           const retries = batch.flatMap((r) => (r.retryAt === null ? [] : [r.retryAt]));
           // The ticks first: should recording fail, the claims lapse and a tick sends again.
-          if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, DELIVERY_QUEUE);
+          if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, { queue: DELIVERY_QUEUE });
           await settleAttempts(this.db, batch);
           for (const at of retries) this.hooks.wake(at);
           for (const r of batch) this.hooks.onResult?.(r.status);

@@ -1,7 +1,7 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
 import { SECRET_SETTINGS, type JobSpec, type ProjectConfig } from '../schema/types.js';
-import { nextWake, scheduleWakes, TICK_QUEUE } from './checks.js';
+import { nextWake, scheduleWakes } from './checks.js';
 import { describeField, planChanges, type Change } from './core/plan.js';
 import { emptyState, nextCheckAt, type Step } from './core/state.js';
 import { step } from './core/status.js';
@@ -111,7 +111,7 @@ export async function applyProject(
       if (at !== null) wakes.push(at);
     }
     await insertTimelineMany(tx, timeline);
-    const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, TICK_QUEUE, deps.waker);
+    const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, { queued: deps.waker });
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });

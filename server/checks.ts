@@ -109,12 +109,17 @@ export function tickJob(at: number) {
   return { data: { at: tick } satisfies TickData, startAfter: new Date(tick), singletonKey: String(tick) };
 }
 
+/** pg-boss settings of a queue of ticks (checks' or deliveries'). */
+export const TICK_QUEUE_OPTIONS = { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 } as const;
+
 /**
  * Queues the ticks for wake-ups at `times` on `queue` (checks by default, or alert deliveries),
  * inside the caller's transaction, except those `queued` knows are queued. Returns the times of
  * the ticks queued, to arm timers after commit.
  */
-export async function scheduleWakes(boss: PgBoss, tx: Queryable, times: number[], queue = TICK_QUEUE, queued?: Waker): Promise<number[]> {
+export async function scheduleWakes(
+  boss: PgBoss, tx: Queryable, times: number[], { queue = TICK_QUEUE, queued }: { queue?: string; queued?: Waker } = {},
+): Promise<number[]> {
   const ticks = new Map<number, ReturnType<typeof tickJob>>();
   // A tick this process queued and committed, still more than a few seconds away, is queued
   // already: most starts move a job's wake-up (its overrun check) to a 100 ms boundary some other

@@ -3,7 +3,7 @@
 // NOTIFY for live views. Checks wake the worker after the transaction commits.
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
-import { nextWake, scheduleWakes, TICK_QUEUE, type Waker } from './checks.js';
+import { nextWake, scheduleWakes, type Waker } from './checks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
 import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
@@ -63,7 +63,7 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
   }
   await saveSteps(tx, CHANGES_CHANNEL, saves);
   const queued = owing.length > 0 ? await deps.recordAlerts(tx, owing) : 0;
-  const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, TICK_QUEUE, deps.waker);
+  const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, { queued: deps.waker });
   after.push(() => {
     for (const at of wakeTimes) deps.waker.at(at);
     if (queued > 0) deps.alertWaker.at(Date.now());

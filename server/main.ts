@@ -4,7 +4,7 @@ import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
-import { scheduleWakes, TICK_QUEUE, tickJob, Waker, type TickData } from './checks.js';
+import { scheduleWakes, TICK_QUEUE, TICK_QUEUE_OPTIONS, Waker, type TickData } from './checks.js';
 import { anyDeliveryDue } from './db/alerts.js';
 import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
@@ -70,10 +70,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Policy 'short': one queued tick per time (singleton key), however many jobs are due then. A
   // tick takes milliseconds to seconds: one still active after 30 s belongs to a worker that died,
   // and pg-boss hands it to another.
-  await boss.createQueue(TICK_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
+  await boss.createQueue(TICK_QUEUE, TICK_QUEUE_OPTIONS);
   // Delivery ticks likewise: the Deliverer schedules retries with backoff itself (each timeline
   // entry says when the next attempt comes), and a claim that lapses is taken over by a tick.
-  await boss.createQueue(DELIVERY_QUEUE, { policy: 'short', retryLimit: 10, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 30 });
+  await boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
@@ -125,7 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
   // 30 s): if any job is overdue, queue a tick now, which judges every due job.
-  if (await anyOverdueWakeup(db, 5000)) await boss.insert(TICK_QUEUE, [tickJob(Date.now())]);
+  if (await anyOverdueWakeup(db, 5000)) await scheduleWakes(boss, db, [Date.now()]);
   // A database from before ticks (migration 004) had one pg-boss row per wake-up, which nothing
   // reads now: queue the ticks for its future wake-ups once, when upgrading.
   if (migrated.includes('004_due_index.sql')) {

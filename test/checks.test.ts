@@ -22,7 +22,7 @@ describe.each(backends)('ticks on %s', (backend) => {
   /** Schedules wake-ups in a transaction and tells the waker after commit, as judging does. */
   async function schedule(times: number[]): Promise<number[]> {
     const { db, boss, waker } = server.deps;
-    const queued = await db.transaction((tx) => scheduleWakes(boss, tx, times, TICK_QUEUE, waker));
+    const queued = await db.transaction((tx) => scheduleWakes(boss, tx, times, { queued: waker }));
     for (const at of queued) waker.at(at);
     return queued;
   }
