@@ -159,17 +159,19 @@ export class Deliverer {
       result = { ok: false, error: (err as Error).message, retryable: true };
     }
     const at = Date.now();
-    const base = { id: d.id, attempt: d.attempt, jobId: d.job_id, retryAt: null };
-    if (result.ok) {
-      return { ...base, status: 'sent', retryMs: null, error: null, entry: { at, kind: 'alert', message: `Alert sent to ${label}: ${d.transition}${d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}`, data: { channel: d.channel, transition: d.transition, attempt: d.attempt } } };
-    }
+    const settled = (status: SettledAttempt['status'], retryAt: number | null, message: string): SettledAttempt => ({
+      id: d.id, attempt: d.attempt, jobId: d.job_id, status, retryAt, error: result.ok ? null : result.error,
+      entry: { at, kind: 'alert', message, data: { channel: d.channel, attempt: d.attempt, ...(result.ok ? { transition: d.transition } : { error: result.error }) } },
+    });
+    if (result.ok) return settled('sent', null, `Alert sent to ${label}: ${d.transition}${d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}`);
     const { retries, retryDelaySeconds } = this.settings;
     if (result.retryable && d.attempt <= retries) {
-      const retryMs = retryDelaySeconds * 1000 * 2 ** (d.attempt - 1);
-      return { ...base, status: 'pending', retryMs, error: result.error, entry: { at, kind: 'alert', message: `Alert to ${label} failed: ${result.error}, retry ${d.attempt} of ${retries} in ${formatElapsed(retryMs)}`, data: { channel: d.channel, attempt: d.attempt, error: result.error } } };
+      const delayMs = retryDelaySeconds * 1000 * 2 ** (d.attempt - 1);
+      // One due time for the row, its tick and the timer alike.
+      return settled('pending', at + delayMs, `Alert to ${label} failed: ${result.error}, retry ${d.attempt} of ${retries} in ${formatElapsed(delayMs)}`);
     }
     const why = result.retryable ? `after ${d.attempt} attempts` : 'without retrying, as retrying cannot help';
-    return { ...base, status: 'failed', retryMs: null, error: result.error, entry: { at, kind: 'alert', message: `Alert to ${label} gave up ${why}: ${result.error}`, data: { channel: d.channel, attempt: d.attempt, error: result.error } } };
+    return settled('failed', null, `Alert to ${label} gave up ${why}: ${result.error}`);
   }
 
   /** Records the results that came in, in one statement per batch; then claims again (a settled delivery may have held up a later one). */
@@ -179,9 +181,6 @@ export class Deliverer {
       while (this.results.length > 0) {
         const batch = this.results.splice(0);
         try {
-          // A retry is due at one time for the row, its tick and the timer alike.
-          const now = Date.now();
-          for (const r of batch) r.retryAt = r.retryMs === null ? null : now + r.retryMs;
           const retries = batch.flatMap((r) => (r.retryAt === null ? [] : [r.retryAt]));
           // The ticks first: should recording fail, the claims lapse and a tick sends again.
           if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, { queue: DELIVERY_QUEUE });

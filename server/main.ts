@@ -5,7 +5,6 @@ import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
 import { ensureAdminToken } from './auth.js';
 import { scheduleWakes, TICK_QUEUE, TICK_QUEUE_OPTIONS, Waker, type TickData } from './checks.js';
-import { anyDeliveryDue } from './db/alerts.js';
 import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -132,8 +131,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const times = await futureWakeups(db);
     for (let i = 0; i < times.length; i += 1000) for (const at of await scheduleWakes(boss, db, times.slice(i, i + 1000))) waker.at(at);
   }
-  // Likewise deliveries left due by a process that stopped: this one sends them.
-  if (await anyDeliveryDue(db)) alertWaker.at(Date.now());
+  // Likewise deliveries left due by a process that stopped: this one claims them (none, if none are).
+  alertWaker.at(Date.now());
 
   const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
 

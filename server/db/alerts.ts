@@ -87,10 +87,8 @@ export interface SettledAttempt {
   id: number;
   /** The attempt settled: a result from a claim that has lapsed and been taken over changes nothing but the timeline. */
   attempt: number;
-  /** `sent`, `pending` (a retry follows after `retryMs`, at `retryAt`) or `failed` (given up). */
+  /** `sent`, `pending` (a retry follows at `retryAt`, epoch ms) or `failed` (given up). */
   status: 'sent' | 'pending' | 'failed';
-  retryMs: number | null;
-  /** Epoch ms of the retry, set when the result is recorded. */
   retryAt: number | null;
   error: string | null;
   jobId: number;
@@ -114,12 +112,4 @@ export async function settleAttempts(db: Queryable, settled: SettledAttempt[]): 
      select (x->>'jobId')::bigint, to_timestamp((x->'entry'->>'at')::float8 / 1000), x->'entry'->>'kind', x->'entry'->>'message', x->'entry'->'data'
      from input order by n`,
     [JSON.stringify(input)]);
-}
-
-/** Whether some delivery is due and unclaimed: after a crash, the tick that was to send it may be gone. */
-export async function anyDeliveryDue(db: Queryable): Promise<boolean> {
-  const rows = await db.query(
-    `select 1 from deliveries where status = 'pending' and next_attempt_at <= now()
-       and (claimed_until is null or claimed_until < now()) limit 1`);
-  return rows.length > 0;
 }
