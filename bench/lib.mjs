@@ -52,27 +52,36 @@ export function percentile(values, p) {
 
 export const fmt = (n, digits = 1) => Number(n).toFixed(digits);
 
+/** A process's command name and its /proc stat fields after it, or null when it is gone. */
+function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+  } catch {
+    return null;
+  }
+}
+
+// Clock ticks of 1/100 s: fields 11 and 12 are the process's user and system time, 13 and 14 those
+// of the children it has reaped.
+const seconds = (fields, ...at) => at.reduce((n, i) => n + Number(fields[i]), 0) / 100;
+
 /** CPU seconds used so far by this machine's Postgres, its exited backends included. */
 export function postgresCpuSeconds() {
   let total = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      // Its own time, plus that of children it has reaped: the postmaster collects the time of
-      // every backend that exits (pgbench's connections close before the run is measured).
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-    } catch { /* gone */ }
+    const p = procStat(pid);
+    // Its own time, plus that of children it has reaped: the postmaster collects the time of
+    // every backend that exits (pgbench's connections close before the run is measured).
+    if (p?.comm === 'postgres') total += seconds(p.fields, 11, 12, 13, 14);
   }
   return total;
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 export function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  return seconds(procStat(pid).fields, 11, 12);
 }
 
 /** `pakyas server` as its own process, so that the load generator does not share its event loop. */
