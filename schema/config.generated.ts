@@ -101,9 +101,9 @@ export type EmailChannel = {
   type: "email";
   /** One address or a list of addresses. */
   to: string | string[];
-  /** The From address (default: the server's PAKYAS_SMTP_FROM). */
+  /** The From address; needs the channel's own smtp_url (the server's SMTP account always sends as its PAKYAS_SMTP_FROM). */
   from?: string;
-  /** Such as smtps://user:pass@smtp.example.com:465 (a secret: use ${ENV_VAR}); default: the server's PAKYAS_SMTP_URL. */
+  /** smtp:// or smtps://, user, password, host and port only (no path or query), such as smtps://user:pass@smtp.example.com:465 (a secret: use ${ENV_VAR}); default: the server's PAKYAS_SMTP_URL. */
   smtp_url?: Url;
 };
 

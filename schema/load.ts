@@ -7,7 +7,8 @@ import { parseDuration } from './duration.js';
 import { closest } from './similar.js';
 import { formatPath, type ConfigError, type PathSegment } from './errors.js';
 import { normalise } from './normalise.js';
-import type { PakyasFile, ProjectConfig } from './types.js';
+import type { ChannelType, PakyasFile, ProjectConfig } from './types.js';
+import { urlSettingError } from '../server/core/channels.js';
 import { describeSchemaError, DURATION_RULE, isInnerDetail, schemaValidator } from './validator.js';
 import { expandVariables } from './variables.js';
 
@@ -165,15 +166,14 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
   }
 
   function checkSetting(type: string, key: string, value: string, path: PathSegment[]): void {
-    if (!/(^|_)url$/.test(key)) return;
-    const protocols = key === 'smtp_url' ? ['smtp:', 'smtps:'] : ['http:', 'https:'];
-    let url: URL | null = null;
-    try { url = new URL(value); } catch { /* reported below */ }
-    if (!url || !protocols.includes(url.protocol)) {
-      // After expansion the value may be a secret: name the setting, never print it.
-      const shown = value === asObj(asObj(raw.channels)[String(path[1])])[key] ? JSON.stringify(value) : 'the value read from the environment';
-      at(where(path), path, `${shown} is not ${key === 'smtp_url' ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL, as a ${type} channel's ${key} must be`);
-    }
+    // The server checks the same rule (core/channels.ts); here it is an early error with a line.
+    const why = urlSettingError(type as ChannelType, key, value);
+    if (!why) return;
+    // After expansion the value may be a secret: name the setting, never print it.
+    const shown = value === asObj(asObj(raw.channels)[String(path[1])])[key] ? JSON.stringify(value) : 'the value read from the environment';
+    const smtp = key === 'smtp_url';
+    const detail = smtp && /^smtps?:/.test(value) ? `: it ${why.slice(key.length + 1)}` : '';
+    at(where(path), path, `${shown} is not ${smtp ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL${detail ? ' of host, port and credentials only' : ''}, as a ${type} channel's ${key} must be${detail}`);
   }
 }
 

@@ -105,6 +105,9 @@ export function describeSchemaError(err: ErrorObject): string | null {
       return 'does not match any allowed form';
     case 'propertyNames':
       return null; // the nested error names the key and the rule
+    case 'dependentRequired':
+      if (def === 'emailChannel') return "`from` needs the channel's own `smtp_url`: through the server's SMTP account (PAKYAS_SMTP_URL) mail is always sent as PAKYAS_SMTP_FROM";
+      return `'${String(p.property)}' needs '${String(p.missingProperty)}' as well`;
     default:
       return err.message ?? 'is not allowed here';
   }

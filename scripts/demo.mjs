@@ -36,7 +36,7 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 console.log('Starting a Pakyas server on an embedded database…');
-const server = run(['server', '--port', '0', '--data-dir', dataDir], { PAKYAS_ADMIN_TOKEN: token }, ['ignore', 'pipe', 'pipe']);
+const server = run(['server', '--port', '0', '--data-dir', dataDir], { PAKYAS_ADMIN_TOKEN: token, PAKYAS_ALERT_ALLOW_PRIVATE: 'true' }, ['ignore', 'pipe', 'pipe']);
 const url = await new Promise((resolve, reject) => {
   let out = '';
   const onData = (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); };

@@ -4,6 +4,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
 import { scheduleWakes } from './checks.js';
+import { channelProblems, parseSmtpUrl } from './core/channels.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
 import type { AlertIntent, TimelineEntry } from './core/state.js';
@@ -24,6 +25,8 @@ export interface AlertSettings {
   /** Retries after the first attempt before giving up. */
   retries: number;
   timeoutMs: number;
+  /** Alert targets on loopback, link-local and private networks (PAKYAS_ALERT_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
   smtp: SendContext['smtp'];
 }
 
@@ -31,8 +34,43 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   retryDelaySeconds: 10,
   retries: 5,
   timeoutMs: 10_000,
-  smtp: { url: process.env.PAKYAS_SMTP_URL, from: process.env.PAKYAS_SMTP_FROM },
+  allowPrivate: false,
+  smtp: {},
 };
+
+/**
+ * The operator's alert settings from the environment; a bad value is an error that names the
+ * variable and what it takes, so a server never starts with a setting it silently ignored.
+ */
+export function alertSettingsFromEnv(env: Record<string, string | undefined>): Partial<AlertSettings> {
+  const out: Partial<AlertSettings> = {};
+  const timeout = env.PAKYAS_ALERT_TIMEOUT;
+  if (timeout !== undefined && timeout !== '') {
+    const seconds = Number(timeout);
+    if (!(Number.isFinite(seconds) && seconds >= 1 && seconds <= 300)) throw new Error(`PAKYAS_ALERT_TIMEOUT must be a number of seconds from 1 to 300, not '${timeout.slice(0, 40)}'`);
+    out.timeoutMs = seconds * 1000;
+  }
+  const allow = env.PAKYAS_ALERT_ALLOW_PRIVATE;
+  if (allow !== undefined && allow !== '') {
+    if (allow !== 'true' && allow !== 'false') throw new Error(`PAKYAS_ALERT_ALLOW_PRIVATE must be true or false, not '${allow.slice(0, 40)}'`);
+    out.allowPrivate = allow === 'true';
+  }
+  const smtp: AlertSettings['smtp'] = {};
+  if (env.PAKYAS_SMTP_URL) {
+    const parsed = parseSmtpUrl(env.PAKYAS_SMTP_URL);
+    if (!parsed.ok) throw new Error(`PAKYAS_SMTP_URL ${parsed.message}`);
+    smtp.url = env.PAKYAS_SMTP_URL;
+  }
+  if (env.PAKYAS_SMTP_FROM) smtp.from = env.PAKYAS_SMTP_FROM;
+  if (env.PAKYAS_SMTP_ALLOWED_DOMAINS) {
+    const domains = env.PAKYAS_SMTP_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+    const bad = domains.find((d) => !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d));
+    if (bad !== undefined) throw new Error(`PAKYAS_SMTP_ALLOWED_DOMAINS must be domain names separated by commas, like example.com,example.org; '${bad.slice(0, 60)}' is not one`);
+    smtp.allowedDomains = domains;
+  }
+  if (Object.keys(smtp).length > 0) out.smtp = smtp;
+  return out;
+}
 
 const BAD = new Set(['failed', 'missing', 'overrunning']);
 
@@ -153,10 +191,11 @@ export class Deliverer {
           id: `pakyas-delivery-${d.id}`, project: d.project, job: d.job, transition: d.transition,
           from: d.from_health, to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: d.evidence,
         };
-        result = await notifiers[d.channel_type as ChannelSpec['type']].send(d.settings, message, { timeoutMs: this.settings.timeoutMs, smtp: this.settings.smtp });
+        result = await sendWithin(d.channel_type as ChannelSpec['type'], d.settings, message, this.settings);
       }
-    } catch (err) {
-      result = { ok: false, error: (err as Error).message, retryable: true };
+    } catch {
+      // A sender's bug, not the receiver's answer: its message could quote a URL, so it is not shown.
+      result = { ok: false, error: 'internal error while sending', retryable: true };
     }
     const at = Date.now();
     const settled = (status: SettledAttempt['status'], retryAt: number | null, message: string): SettledAttempt => ({
@@ -209,5 +248,32 @@ export async function sendTest(channel: ChannelSpec, project: string, settings: 
     reason: `This is a test of the ${channel.type} channel '${channel.name}': if you read this, Pakyas alerts reach you.`,
     evidence: { exitCode: 1, durationMs: 12_400, window: '02:55–03:05' },
   };
-  return notifiers[channel.type].send(channel.settings, message, { timeoutMs: settings.timeoutMs, smtp: settings.smtp });
+  return sendWithin(channel.type, channel.settings, message, settings);
+}
+
+/**
+ * One attempt, over by its deadline whatever the sender does: a delivery's claim lapses after the
+ * deadline and a margin, and an attempt still running then would be made a second time by another
+ * worker. The settings are checked again here, so that a channel stored before a rule existed
+ * cannot use what the rule forbids.
+ */
+async function sendWithin(type: ChannelSpec['type'], channel: Record<string, string | string[]>, message: AlertMessage, settings: AlertSettings): Promise<SendResult> {
+  const problems = channelProblems(type, channel);
+  if (problems.length > 0) return { ok: false, error: `the channel's settings are refused: ${problems.join('; ')}`, retryable: false };
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<SendResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ ok: false, error: `timeout: no answer within ${settings.timeoutMs / 1000}s`, retryable: true });
+    }, settings.timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      notifiers[type].send(channel, message, { timeoutMs: settings.timeoutMs, signal: controller.signal, allowPrivate: settings.allowPrivate, smtp: settings.smtp }),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -267,6 +267,68 @@ describe.each(backends)('alerts on %s', (backend) => {
     await closed.close();
     const failed = await runCli(['alert', 'test', 'broken'], { cwd: dir, env: { ...env, HOOK_URL: `${closed.url}/closed` } });
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('the test alert to broken (webhook) failed: ECONNREFUSED');
+    expect(failed.stderr).toContain('the test alert to broken (webhook) failed: connection refused');
+  });
+
+  it('ends an attempt on a silent SMTP server within its timeout, and makes each attempt once', async () => {
+    // A server that accepts and never greets. The timeouts are the transport's: as message
+    // defaults they were ignored, and nodemailer waited 30 s, past the delivery's lease.
+    const { createServer } = await import('node:net');
+    let connections = 0;
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((socket) => { connections++; sockets.add(socket); socket.on('error', () => {}); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const p = await project([job('a')], [{ name: 'mail', type: 'email', settings: { to: ['ops@example.com'], smtp_url: `smtp://127.0.0.1:${port}` } }], [{ match: { job: '*' }, notify: ['mail'], on: ['failed'] }]);
+      const sent = Date.now();
+      await p.ping('a/1');
+      const first = await eventually(async () => (await p.timeline('a')).find((l) => l.startsWith('Alert to mail failed')), 4000);
+      expect(Date.now() - sent).toBeLessThan(4000);
+      expect(first).toContain('timeout: no answer within 1.5s');
+      const attempts = (await p.timeline('a')).filter((l) => l.startsWith('Alert to mail')).length;
+      expect(connections).toBe(attempts);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it("sends a URL's user and password as basic auth and never writes them, or its query, into the timeline", async () => {
+    const path = `/creds-${Date.now()}`;
+    const url = new URL(receiver.url);
+    const p = await project([job('a')], [{ name: 'hook', type: 'webhook', settings: { url: `http://alice:hunter2@${url.host}${path}?token=abc123` } }], [all]);
+    receiver.failNext(1, 500);
+    await p.ping('a/1');
+    const got = await eventually(async () => p.mine(`${path}?token=abc123`)[0], 5000);
+    expect(got.headers.authorization).toBe(`Basic ${Buffer.from('alice:hunter2').toString('base64')}`);
+    const lines = await p.timeline('a');
+    expect(lines).toContain('Alert to hook failed: HTTP 500, retry 1 of 3 in 300ms');
+    expect(lines.join('\n')).not.toMatch(/hunter2|abc123|alice/);
+
+    const closed = await startReceiver();
+    await closed.close();
+    const q = await project([job('a')], [{ name: 'hook', type: 'webhook', settings: { url: `http://alice:hunter2@${new URL(closed.url).host}/x?token=abc123` } }], [all]);
+    await q.ping('a/1');
+    const line = await eventually(async () => (await q.timeline('a')).find((l) => l.startsWith('Alert to hook failed')));
+    expect(line).toContain('connection refused');
+    expect((await q.timeline('a')).join('\n')).not.toMatch(/hunter2|abc123|alice/);
+  });
+
+  it('does not follow a redirect, which could lead past the address guard', async () => {
+    const { createServer } = await import('node:http');
+    const target = `/redirected-${Date.now()}`;
+    const redirector = createServer((_req, res) => { res.writeHead(302, { location: `${receiver.url}${target}` }); res.end(); });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (redirector.address() as import('node:net').AddressInfo).port;
+      const p = await project([job('a')], [{ name: 'hook', type: 'webhook', settings: { url: `http://127.0.0.1:${port}/go` } }], [all]);
+      await p.ping('a/1');
+      const line = await eventually(async () => (await p.timeline('a')).find((l) => l.startsWith('Alert to hook gave up')));
+      expect(line).toContain('HTTP 302: the receiver redirects, and alerts do not follow redirects');
+      expect(p.mine(target)).toHaveLength(0);
+    } finally {
+      redirector.close();
+    }
   });
 });

@@ -15,6 +15,9 @@ export const command: Command = {
 (PGlite) in --data-dir, so nothing needs installing.
 The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
 printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery may take, in seconds (default 10).
+Alert targets on loopback, link-local or private addresses are refused unless
+PAKYAS_ALERT_ALLOW_PRIVATE=true. Email channels without their own smtp_url send through
+PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS when that is set.
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
@@ -24,15 +27,17 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     const dataDir = resolve(str(args, 'data-dir') ?? '.pakyas');
     const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
-    const timeoutText = process.env.PAKYAS_ALERT_TIMEOUT;
-    const timeout = timeoutText === undefined || timeoutText === '' ? undefined : Number(timeoutText);
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 1 && timeout <= 300)) {
-      throw new CliError(`pakyas server: PAKYAS_ALERT_TIMEOUT must be a number of seconds from 1 to 300, not '${timeoutText}'`);
-    }
     const { startServer } = await import('../../server/main.js');
+    const { alertSettingsFromEnv } = await import('../../server/alerts.js');
+    let alerts;
+    try {
+      alerts = alertSettingsFromEnv(process.env);
+    } catch (err) {
+      throw new CliError(`pakyas server: ${(err as Error).message}`);
+    }
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}), ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
+      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', alerts, ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);

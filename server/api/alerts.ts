@@ -4,13 +4,8 @@ import { z } from 'zod';
 import { sendTest } from '../alerts.js';
 import { loadChannels } from '../db/config.js';
 import { findProjectByName } from '../db/projects.js';
+import { channelInput } from './config-input.js';
 import { authed, assertCanWrite, router } from './trpc.js';
-
-const channelInput = z.object({
-  name: z.string().max(64),
-  type: z.enum(['webhook', 'slack', 'discord', 'pagerduty', 'email']),
-  settings: z.record(z.string().max(64), z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)])),
-});
 
 export const alertsRouter = router({
   test: authed
@@ -19,6 +14,11 @@ export const alertsRouter = router({
       const project = await findProjectByName(ctx.deps.db, input.project);
       // Sending is a side effect with the project's name on it: it needs write access.
       assertCanWrite(ctx.principal, project?.id ?? null, input.project);
+      // A channel given inline is a target no review has seen: a project token could aim the server
+      // at any address with it. Project tokens test channels as applied.
+      if (input.spec && !ctx.principal.admin) {
+        throw new TRPCError({ code: 'FORBIDDEN', message: `testing a channel from a file needs an admin token; with this token, apply the file and test the channel as applied: pakyas alert test ${input.channel} --project ${input.project}` });
+      }
       const spec = input.spec ?? (project ? (await loadChannels(ctx.deps.db, project.id)).find((c) => c.name === input.channel) : undefined);
       if (!spec) throw new TRPCError({ code: 'NOT_FOUND', message: `no channel ${input.channel} in project ${input.project}` });
       const result = await sendTest(spec, input.project, ctx.deps.alertSettings);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { MAX_DURATION_SECONDS } from '../../schema/duration.js';
 import type { ProjectConfig } from '../../schema/types.js';
+import { channelProblems } from '../core/channels.js';
 import { cronError, isTimeZone } from '../core/windows.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'").max(64);
@@ -26,11 +27,17 @@ const job = z.object({
 }).strict();
 
 const setting = z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)]);
-const channel = z.object({
+/**
+ * A channel as the server accepts it, from apply and from `alert test`: known settings only, URLs
+ * of allowed schemes only, an SMTP URL of host, port and credentials only (core/channels.ts).
+ */
+export const channelInput = z.object({
   name,
   type: z.enum(['webhook', 'slack', 'discord', 'pagerduty', 'email']),
   settings: z.record(z.string().max(64), setting).refine((s) => Object.keys(s).length <= 20, 'has too many settings'),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+  for (const problem of channelProblems(c.type, c.settings)) ctx.addIssue({ code: 'custom', message: `channel '${c.name}': ${problem}` });
+});
 
 const route = z.object({
   match: z.object({ job: z.string().min(1).max(100).optional(), tags: z.array(name).max(32).optional() }).strict(),
@@ -43,7 +50,7 @@ export const MAX_JOBS_PER_PROJECT = 10_000;
 export const projectConfigInput = z.object({
   project: name,
   jobs: z.array(job).max(MAX_JOBS_PER_PROJECT),
-  channels: z.array(channel).max(100),
+  channels: z.array(channelInput).max(100),
   routes: z.array(route).max(200),
 }).strict().superRefine((c, ctx) => {
   const unique = (names: string[], what: string) => {

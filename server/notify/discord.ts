@@ -13,6 +13,6 @@ export const discord: Notifier = {
       timestamp: m.at,
       footer: { text: 'Pakyas' },
     };
-    return post(setting(settings, 'webhook_url'), JSON.stringify({ username: 'Pakyas', embeds: [embed] }), { 'content-type': 'application/json' }, ctx.timeoutMs);
+    return post(setting(settings, 'webhook_url'), JSON.stringify({ username: 'Pakyas', embeds: [embed] }), { 'content-type': 'application/json' }, ctx);
   },
 };

@@ -17,8 +17,14 @@ export interface AlertMessage {
 }
 
 export interface SendContext {
+  /** The whole attempt's deadline: connection, sending and the answer. */
   timeoutMs: number;
-  smtp: { url?: string | undefined; from?: string | undefined };
+  /** Aborted when the attempt's time is up; a sender stops what it is doing. */
+  signal?: AbortSignal;
+  /** Targets on loopback, link-local and private networks are refused unless the operator allows them. */
+  allowPrivate: boolean;
+  /** The operator's SMTP account (PAKYAS_SMTP_URL), for email channels without their own. */
+  smtp: { url?: string | undefined; from?: string | undefined; allowedDomains?: readonly string[] | undefined };
 }
 
 export type SendResult = { ok: true } | { ok: false; error: string; retryable: boolean };

@@ -25,6 +25,6 @@ export const pagerduty: Notifier = {
           custom_details: Object.fromEntries(evidenceLines(m)),
         },
       };
-    return post(setting(settings, 'events_url') || PAGERDUTY_EVENTS_URL, JSON.stringify(body), { 'content-type': 'application/json' }, ctx.timeoutMs);
+    return post(setting(settings, 'events_url') || PAGERDUTY_EVENTS_URL, JSON.stringify(body), { 'content-type': 'application/json' }, ctx);
   },
 };

@@ -13,6 +13,6 @@ export const slack: Notifier = {
       ...(tail ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${tail.replace(/```/g, "'''")}\`\`\`` } }] : []),
     ];
     const body = JSON.stringify({ text: `${title(m)}: ${m.reason}`, attachments: [{ color: colourOf(m), blocks }] });
-    return post(setting(settings, 'webhook_url'), body, { 'content-type': 'application/json' }, ctx.timeoutMs);
+    return post(setting(settings, 'webhook_url'), body, { 'content-type': 'application/json' }, ctx);
   },
 };

@@ -27,6 +27,6 @@ export const webhook: Notifier = {
       headers['pakyas-timestamp'] = String(timestamp);
       headers['pakyas-signature'] = sign(secret, timestamp, body);
     }
-    return post(setting(settings, 'url'), body, headers, ctx.timeoutMs);
+    return post(setting(settings, 'url'), body, headers, ctx);
   },
 };

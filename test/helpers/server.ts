@@ -22,7 +22,8 @@ export function newSchema(): string {
 }
 
 export async function startTestServer(backend: Backend, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const base: ServerOptions = { port: 0, adminToken: ADMIN, log: () => {}, ...options };
+  // Test receivers listen on 127.0.0.1, which servers refuse as alert targets unless allowed.
+  const base: ServerOptions = { port: 0, adminToken: ADMIN, log: () => {}, ...options, alerts: { allowPrivate: true, ...options.alerts } };
   if (backend === 'pglite') {
     const e = await (embedded ??= openPglite({}));
     return startServer({ ...base, pglite: { ...e, bossSchema: 'pgboss' } });
