@@ -173,7 +173,7 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
     const shown = value === asObj(asObj(raw.channels)[String(path[1])])[key] ? JSON.stringify(value) : 'the value read from the environment';
     const smtp = key === 'smtp_url';
     const detail = smtp && /^smtps?:/.test(value) ? `: it ${why.slice(key.length + 1)}` : '';
-    at(where(path), path, `${shown} is not ${smtp ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL${detail ? ' of host, port and credentials only' : ''}, as a ${type} channel's ${key} must be${detail}`);
+    at(where(path), path, `${shown} is not ${smtp ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL${detail ? ' of host, port and credentials only' : ''}, as ${type === 'email' ? 'an' : 'a'} ${type} channel's ${key} must be${detail}`);
   }
 }
 

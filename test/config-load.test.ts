@@ -86,6 +86,15 @@ describe('loading pakyas.yaml', () => {
     expect(result.config.channels[0]!.settings.secret).toBe('a$b');
   });
 
+  it('refuses an SMTP URL with a query string or path, and a sender without its own SMTP server, at their lines', () => {
+    const text = 'version: 1\nproject: p\nchannels:\n  a:\n    type: email\n    to: ops@example.com\n    smtp_url: smtp://x/?sendmail=true&path=/bin/sh\n  b:\n    type: email\n    to: ops@example.com\n    from: ceo@bank.example\n';
+    const result = loadConfig(text, { file: 'p.yaml' });
+    expect(result.ok ? [] : result.errors.map(formatError)).toEqual([
+      'p.yaml:7:15: channels.a.smtp_url: "smtp://x/?sendmail=true&path=/bin/sh" is not an smtp:// or smtps:// URL of host, port and credentials only, as an email channel\'s smtp_url must be: it may not have a query string or fragment (?…, #…): only user, password, host and port are read',
+      "p.yaml:9:5: channels.b: `from` needs the channel's own `smtp_url`: through the server's SMTP account (PAKYAS_SMTP_URL) mail is always sent as PAKYAS_SMTP_FROM",
+    ]);
+  });
+
   it('refuses a file larger than the limit before parsing it', () => {
     const result = loadConfig(`version: 1\nproject: p\n#${'x'.repeat(MAX_FILE_BYTES)}\n`);
     expect(result.ok ? '' : result.errors[0]!.message).toMatch(/larger than 2 MiB/);

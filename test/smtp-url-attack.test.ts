@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
 import type { JobSpec } from '../schema/types.js';
+import { runCli } from './helpers/cli.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 import { ADMIN, DATABASE_URL, cleanUp, newSchema } from './helpers/server.js';
 
@@ -48,5 +49,15 @@ describe('a project token and an SMTP URL that asks for a program', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(existsSync(marker)).toBe(false);
     expect(server.output()).not.toContain('/bin/sh');
+  });
+
+  it('will not start with an operator SMTP URL that carries options, or a bad alert setting, and says which variable', async () => {
+    const smtp = await runCli(['server', '--port', '0', '--data-dir', join(dir, 'never')], { env: { PAKYAS_SMTP_URL: 'smtp://mail.example.com/?sendmail=true&path=/bin/sh' } });
+    expect(smtp.code).toBe(1);
+    expect(smtp.stderr).toContain('PAKYAS_SMTP_URL may not have a query string');
+    const allow = await runCli(['server', '--port', '0', '--data-dir', join(dir, 'never')], { env: { PAKYAS_ALERT_ALLOW_PRIVATE: 'yes please' } });
+    expect(allow.stderr).toContain("PAKYAS_ALERT_ALLOW_PRIVATE must be true or false, not 'yes please'");
+    const domains = await runCli(['server', '--port', '0', '--data-dir', join(dir, 'never')], { env: { PAKYAS_SMTP_ALLOWED_DOMAINS: 'example.com,*' } });
+    expect(domains.stderr).toContain("PAKYAS_SMTP_ALLOWED_DOMAINS must be domain names separated by commas, like example.com,example.org; '*' is not one");
   });
 });

@@ -12,8 +12,8 @@ export const command: Command = {
   usage: 'alert test CHANNEL [-f FILE | --project P] [--json]',
   positionals: { max: 2, names: 'test CHANNEL' },
   options: {
-    file: { type: 'string', short: 'f', value: 'FILE', help: `take the channel from this file, with its \${VAR}s from the environment (default ${DEFAULT_FILE})` },
-    project: { type: 'string', value: 'P', help: 'take the channel as applied to project P on the server instead of from a file' },
+    file: { type: 'string', short: 'f', value: 'FILE', help: `take the channel from this file, with its \${VAR}s from the environment (default ${DEFAULT_FILE}); needs an admin token` },
+    project: { type: 'string', value: 'P', help: 'take the channel as applied to project P on the server instead of from a file (a project token may)' },
     json: { type: 'boolean', help: 'print the result as JSON' },
     ...CONNECTION_OPTIONS,
   },
