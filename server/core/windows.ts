@@ -1,22 +1,15 @@
 // Schedules → expected runs. Pure: every function takes the moment it reasons about.
 //
-// croner does the calendar work. It is used because its next and previous runs agree across
-// daylight-saving changes the way cron daemons run jobs (SPEC §2): a fixed local time skipped by
-// the spring-forward change is expected once at the moment of the change, a fixed local time that
-// happens twice on the fall-back day is expected once at its first occurrence, and a wildcard hour
-// keeps its cadence, every real hour.
+// croner does the calendar work, on expressions checked and read the daemon's way (cron.ts). Its
+// fixed-time rule is set to the daemon's (SPEC §2): a job whose minute and hour fields have no
+// wildcard or step (`30 2 * * *`, and also `0 1-5 * * *` and `30 1,2,3 * * *`) is a fixed-time job:
+// a local time skipped by the spring-forward change is expected once, at the moment of the change,
+// and a local time that happens twice on the fall-back day is expected once, at its first
+// occurrence. A wildcard or stepped hour or minute (`0 * * * *`, `*/15 2 * * *`) keeps its cadence
+// in real time: every real hour, skipped times skipped and repeated times run twice.
 import { Cron } from 'croner';
 import type { JobSpec, Schedule } from '../../schema/types.js';
-
-export const CRON_MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
+import { parseCron } from './cron.js';
 
 const cache = new Map<string, Cron>();
 
@@ -24,9 +17,9 @@ function cronFor(expr: string, timezone: string): Cron {
   const key = `${timezone} ${expr}`;
   let cron = cache.get(key);
   if (!cron) {
-    const pattern = CRON_MACROS[expr.trim().toLowerCase()] ?? expr;
-    // domAndDow false: day-of-month and day-of-week combine with OR, as in Vixie cron.
-    cron = new Cron(pattern, { timezone, mode: '5-part', domAndDow: false, paused: true });
+    const parsed = parseCron(expr);
+    if (!parsed.ok) throw new Error(parsed.message);
+    cron = new Cron(parsed.pattern.fields, { timezone, mode: '5-part', domAndDow: parsed.pattern.domAndDow, fixedTimeRule: 'no-wildcard', paused: true });
     if (cache.size > 10_000) cache.clear();
     cache.set(key, cron);
   }
@@ -35,14 +28,11 @@ function cronFor(expr: string, timezone: string): Cron {
 
 /** Why a cron expression is not usable, or null when it is. */
 export function cronError(expr: string): string | null {
-  const text = expr.trim();
-  if (text.startsWith('@')) {
-    return CRON_MACROS[text.toLowerCase()] ? null : `unknown macro ${text}`;
-  }
-  const fields = text.split(/\s+/).length;
-  if (fields !== 5) return `it has ${fields} field${fields === 1 ? '' : 's'}, not 5`;
+  const parsed = parseCron(expr);
+  if (!parsed.ok) return parsed.message;
   try {
-    const next = cronFor(text, 'UTC').nextRun(new Date(Date.UTC(2000, 0, 1)));
+    // A day that never comes (`0 0 30 2 *`) would leave a job that is never due, and never missing.
+    const next = cronFor(expr, 'UTC').nextRun(new Date(Date.UTC(2000, 0, 1)));
     return next ? null : 'it never matches a date';
   } catch (err) {
     return (err as Error).message.replace(/^CronPattern: /, '');
