@@ -107,7 +107,7 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
     if (typeof job.schedule === 'string') {
       const why = cronError(job.schedule);
       if (why) at(where(['jobs', name, 'schedule']), ['jobs', name, 'schedule'],
-        `${JSON.stringify(job.schedule)} is not a valid cron expression (${why}); write 5 fields, minute hour day-of-month month day-of-week, like "0 3 * * *", or one of @hourly, @daily, @weekly, @monthly, @yearly`);
+        `${JSON.stringify(job.schedule)} is not a valid cron expression (${why}); write 5 fields, minute hour day-of-month month day-of-week, like "0 3 * * *", or one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually`);
     }
     checkZone(job.timezone, ['jobs', name, 'timezone']);
     for (const k of durationKeys) checkDuration(job[k], ['jobs', name, k]);

@@ -47,7 +47,7 @@ export function parseCron(expr: string): CronParse {
   const text = expr.trim();
   if (text.startsWith('@')) {
     const fields = CRON_MACROS[text.toLowerCase()];
-    if (!fields) return { ok: false, message: `unknown macro ${text.slice(0, 20)}; the macros are ${Object.keys(CRON_MACROS).join(', ')}` };
+    if (!fields) return { ok: false, message: `unknown macro ${text.slice(0, 20)}` };
     return { ok: true, pattern: { fields, domAndDow: true } };
   }
   const parts = text.split(/\s+/);
