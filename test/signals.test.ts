@@ -107,6 +107,19 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     expect((await p.status('a')).signals).toEqual([]);
   });
 
+  it("refuses a parameter it does not read, so another product's failure never reads as success", async () => {
+    const p = await project([job('a')]);
+    for (const query of ['state=fail', 'status=error', 'exit_code=3', 'state=complete&status_code=1', 'msg=hi']) {
+      const r = await p.ping(`a?${query}`);
+      expect(r.status, query).toBe(400);
+      expect(await r.text()).toMatch(/^Unknown parameter '\w+': this endpoint reads rid, duration_ms, host, ts.*; nothing was recorded/);
+    }
+    expect((await p.ping('a/start?state=run')).status).toBe(400);
+    expect((await p.status('a')).signals).toEqual([]);
+    expect((await p.ping('a/fail?exit_code=3')).status).toBe(200);
+    expect((await p.status('a')).lastRun).toMatchObject({ exitCode: 3 });
+  });
+
   it('answers 400 for a bad exit code, run id or replay time, and 413 for a huge body', async () => {
     const p = await project([job('a')]);
     const bad = await p.ping('a/256');

@@ -13,6 +13,8 @@ export const MAX_REQUEST_BODY = 1024 * 1024;
 export const KEPT_BODY = 10_000;
 export const MAX_REPLAY_AGE_MS = 24 * 3600_000;
 
+const ACCEPTED = ['rid', 'duration_ms', 'host', 'ts'];
+const ACCEPTED_ON_FAIL = [...ACCEPTED, 'exit_code'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -69,6 +71,15 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
     throw new BadRequest(400, `Bad signal '${action}': use start, fail, log, success, or an exit code from 0 to 255`);
   }
   const q = url.searchParams;
+  // A parameter this endpoint does not read is refused, never ignored: `?state=fail` (Cronitor's
+  // shape) or `?status=error` (Sentry's) ignored would record a failed run as a success.
+  const accepted = action === 'fail' ? ACCEPTED_ON_FAIL : ACCEPTED;
+  for (const name of q.keys()) {
+    if (!accepted.includes(name)) {
+      const hint = name === 'exit_code' ? '; an exit code goes in the path, /ping/{pingKey}/{job}/{exitCode}, or with /fail' : '';
+      throw new BadRequest(400, `Unknown parameter '${name.slice(0, 40)}': this endpoint reads ${accepted.join(', ')}${hint}; nothing was recorded`);
+    }
+  }
   if (kind === 'fail' && exitCode === null && q.has('exit_code')) {
     const code = q.get('exit_code')!;
     if (!/^\d{1,3}$/.test(code) || Number(code) > 255) throw new BadRequest(400, `Bad exit_code '${code}': use a whole number from 0 to 255`);
