@@ -60,7 +60,7 @@ describe('the signal model', () => {
       ['No execution signal was received for the run due 03:00 UTC (deadline 03:05)'], ['missing']],
     ['a run after its missed deadline is that run, late, and Late is not alerted as failure', {}, '01:00',
       [deadline('03:00', 300), success('03:47')], 'late', 'late',
-      ['Status transitioned due to a successful run outside its expected window: ran 03:47 UTC, outside its window 02:55–03:05'], ['missing', 'late']],
+      ['Status transitioned due to a successful run outside its expected window: ran 03:47 UTC, 42m after its window 02:55–03:05'], ['missing', 'recovered', 'late']],
     ['a cron run long before its window is unscheduled: Late, and the run stays owed', {}, '04:00',
       [success('14:12')], 'late', 'late', ['ran 14:12 UTC, outside any expected window (an unscheduled run; next run due 03:00 UTC)'], ['late']],
     ['an interval job may check in early: on time, and the interval restarts', { schedule: { kind: 'every', everySeconds: 900 } }, '10:00',
@@ -93,7 +93,7 @@ describe('the signal model', () => {
     ['a stale deadline check (the run was paid) does nothing', {}, '01:00',
       [success('03:01'), deadline('03:00', 300)], 'on_schedule', 'on_schedule', [], []],
     ['a deadline before a signal is judged first: the signal is then that run, late', {}, '01:00',
-      [success('03:05:10')], 'late', 'late', ['ran 03:05:10 UTC, outside its window 02:55–03:05'], ['missing', 'late']],
+      [success('03:05:10')], 'late', 'late', ['ran 03:05:10 UTC, 10s after its window 02:55–03:05'], ['missing', 'recovered', 'late']],
     ['a paused job records signals without judging them', {}, '01:00',
       [[{ type: 'pause', reason: 'maintenance', by: 'admin' }, '02:00'], fail('03:00', 1)], 'paused', null,
       ['Fail signal recorded while paused; it is not judged'], []],
@@ -151,6 +151,21 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(r.state.health).toBe('on_schedule');
     expect(messages(r.last).join()).toContain('on time for the run due 02:00 UTC, owed while Pakyas was unavailable');
     expect(r.alerts).toEqual([]);
+  });
+
+  it('resolves an alerted Missing when the run comes late: a recovery saying how late, then the late alert', () => {
+    const r = play(spec(), '01:00', [deadline('03:00', 300), success('06:02')]);
+    expect(transitions(r.alerts)).toEqual(['missing', 'recovered', 'late']);
+    const recovered = r.alerts[1]!;
+    expect(recovered).toMatchObject({ from: 'missing', to: 'late', evidence: { previously: 'missing' } });
+    expect(recovered.reason).toBe('Recovered: status transitioned due to a successful run outside its expected window: ran 06:02 UTC, 2h 57m after its window 02:55–03:05');
+  });
+
+  it('resolves an alerted failure with a successful late run, and a late run with nothing alerted before is only late', () => {
+    const failedThenLate = play(spec(), '01:00', [fail('03:01', 2), success('14:12')]);
+    expect(transitions(failedThenLate.alerts)).toEqual(['failed', 'recovered', 'late']);
+    const onlyLate = play(spec(), '01:00', [success('03:01'), success('14:12')]);
+    expect(transitions(onlyLate.alerts)).toEqual(['late']);
   });
 
   it('judges every deadline before a signal, in order, when the checks were on time', () => {

@@ -166,7 +166,7 @@ function judgeRunStart(ctx: Ctx, t: number): RunTiming {
     const inWindow = Math.abs(t - missed) <= grace;
     return inWindow
       ? { onTime: true, due: missed, reason: `on time for the run due ${clock(ctx, missed)}, which had been marked missing before its signal arrived` }
-      : { onTime: false, due: missed, reason: `ran ${clock(ctx, t)}, outside its window ${windowText(ctx, missed)}` };
+      : { onTime: false, due: missed, reason: `ran ${clock(ctx, t)}, ${formatElapsed(t - (missed + grace))} after its window ${windowText(ctx, missed)}` };
   }
   // A run that was owed while Pakyas was unavailable, reported late by a replayed signal.
   const unjudged = s.unjudged.find((u) => Math.abs(t - u) <= grace);
@@ -332,6 +332,12 @@ function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: R
   s.badStreak = 0;
   if (to === 'late') {
     if (from !== 'late') {
+      // The run happened: whoever was told it was missing (or failed) hears that it ran, and how
+      // late, and PagerDuty resolves the incident now rather than at the next on-time run.
+      if (s.alerted !== null && s.alerted !== 'late') {
+        ctx.alerts.push({ transition: 'recovered', from, to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
+        s.alerted = null;
+      }
       ctx.alerts.push({ transition: 'late', from, to, at, reason, evidence });
       s.alerted ??= 'late';
     }
