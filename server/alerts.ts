@@ -14,7 +14,7 @@ import type { JobRow } from './db/jobs.js';
 import type { Database, Queryable } from './db/port.js';
 import { insertTimelineMany } from './db/timeline.js';
 import { channelLabel, notifiers } from './notify/index.js';
-import type { AlertMessage, SendContext, SendResult } from './notify/message.js';
+import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
 
 /** Ticks of alert delivery: each claims every delivery due by then (Deliverer). */
 export const DELIVERY_QUEUE = 'pakyas-delivery-ticks';
@@ -189,7 +189,7 @@ export class Deliverer {
       } else {
         const message: AlertMessage = {
           id: `pakyas-delivery-${d.id}`, project: d.project, job: d.job, transition: d.transition,
-          from: d.from_health, to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: d.evidence,
+          from: d.from_health ?? 'pending', to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: isoEvidence(d.evidence),
         };
         result = await sendWithin(d.channel_type as ChannelSpec['type'], d.settings, message, this.settings);
       }
@@ -240,15 +240,21 @@ export class Deliverer {
   }
 }
 
-/** A test message through a channel, to check its settings: sent now, not queued. */
-export async function sendTest(channel: ChannelSpec, project: string, settings: AlertSettings): Promise<SendResult> {
+/**
+ * A test message through a channel, to check its settings: sent now, not queued. A PagerDuty test
+ * opens an incident of its own; it is resolved at once, or it would wait for somebody to close it.
+ */
+export async function sendTest(channel: ChannelSpec, project: string, settings: AlertSettings): Promise<SendResult & { resolved?: boolean }> {
   const message: AlertMessage = {
     id: `pakyas-test-${Date.now()}`, project, job: 'test', transition: 'failed', from: 'on_schedule', to: 'failed',
     at: new Date().toISOString(), test: true,
     reason: `This is a test of the ${channel.type} channel '${channel.name}': if you read this, Pakyas alerts reach you.`,
     evidence: { exitCode: 1, durationMs: 12_400, window: '02:55–03:05' },
   };
-  return sendWithin(channel.type, channel.settings, message, settings);
+  const sent = await sendWithin(channel.type, channel.settings, message, settings);
+  if (!sent.ok || channel.type !== 'pagerduty') return sent;
+  const resolved = await sendWithin(channel.type, channel.settings, { ...message, id: `${message.id}-resolve`, transition: 'recovered', from: 'failed', to: 'on_schedule' }, settings);
+  return resolved.ok ? { ok: true, resolved: true } : { ok: false, error: `the test incident was opened, but resolving it failed: ${resolved.error}`, retryable: false };
 }
 
 /**

@@ -185,6 +185,56 @@ describe.each(backends)('alerts on %s', (backend) => {
     await eventually(async () => (await p.timeline('a')).includes('Alert sent to #ops-alerts: failed'));
   });
 
+  it("shows a job's output in Slack and Discord as text: no mentions, no links", async () => {
+    const hostile = 'done <!channel> <https://evil.example|click here> @everyone [docs](https://evil.example) & more';
+    const slackPath = `/slack-hostile-${Date.now()}`;
+    const discordPath = `/discord-hostile-${Date.now()}`;
+    const p = await project([job('a')], [
+      { name: 'ops', type: 'slack', settings: { webhook_url: `${receiver.url}${slackPath}` } },
+      { name: 'chat', type: 'discord', settings: { webhook_url: `${receiver.url}${discordPath}` } },
+    ], [{ match: { job: '*' }, notify: ['ops', 'chat'], on: ['failed'] }]);
+    await p.ping('a/1', hostile);
+    const slackMsg = (await eventually(async () => p.mine(slackPath)[0])).raw;
+    expect(slackMsg).not.toContain('<!channel>');
+    expect(slackMsg).not.toContain('<https://');
+    expect(slackMsg).toContain('&lt;!channel&gt; &lt;https://evil.example|click here&gt;');
+    const discordMsg = (await eventually(async () => p.mine(discordPath)[0])).json;
+    expect(discordMsg.allowed_mentions).toEqual({ parse: [] });
+    expect(JSON.stringify(discordMsg)).not.toMatch(/@everyone/);
+    expect(discordMsg.embeds[0].description).toContain('@\u200beveryone');
+  });
+
+  it('sends every time in ISO-8601 UTC, `from` as pending on a first transition, and the host as PagerDuty source', async () => {
+    const hookPath = `/iso-${Date.now()}`;
+    const pdPath = `/pd-host-${Date.now()}`;
+    const p = await project([job('a', { maxDurationSeconds: 1 })], [
+      hook(hookPath),
+      { name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${receiver.url}${pdPath}` } },
+    ], [{ match: { job: '*' }, notify: ['hook', 'oncall'], on: ['overrunning'] }]);
+    await p.ping('a/start?host=db-7');
+    const got = (await eventually(async () => p.mine(hookPath)[0], 5000)).json;
+    expect(got.from).toBe('pending');
+    expect(got.evidence.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const pd = (await eventually(async () => p.mine(pdPath)[0])).json;
+    expect(pd.payload.source).toBe('db-7');
+
+    const missingPath = `/iso-missing-${Date.now()}`;
+    const q = await project([job('m', { schedule: { kind: 'every', everySeconds: 1 }, graceSeconds: 1 })], [hook(missingPath)], [all]);
+    const missing = (await eventually(async () => q.mine(missingPath)[0], 5000)).json;
+    expect(missing).toMatchObject({ transition: 'missing', from: 'pending' });
+    for (const key of ['due', 'deadline']) expect(missing.evidence[key]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('resolves the incident a PagerDuty test alert opens, and says so', async () => {
+    const path = `/pd-test-${Date.now()}`;
+    const p = await project([job('a')], [{ name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${receiver.url}${path}` } }], []);
+    const r = await runCli(['alert', 'test', 'oncall', '--project', p.name], { env: { PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN } });
+    expect(r.stdout).toContain('test alert sent to oncall (pagerduty); its test incident was resolved right after');
+    const [trigger, resolve] = p.mine(path).map((x) => x.json);
+    expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: `pakyas/${p.name}/test/test` });
+    expect(resolve).toEqual({ routing_key: 'R0UTINGKEY', event_action: 'resolve', dedup_key: trigger.dedup_key });
+  });
+
   it('posts a Discord embed', async () => {
     const path = `/discord-${Date.now()}`;
     const p = await project([job('a')], [{ name: 'chat', type: 'discord', settings: { webhook_url: `${receiver.url}${path}` } }],

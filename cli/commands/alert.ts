@@ -35,7 +35,7 @@ export const command: Command = {
     const result = await call(conn, () => client.alerts.test.mutate({ project: project!, channel, ...(spec ? { spec } : {}) }));
     if (flag(args, 'json')) { printJson(result); return result.ok ? 0 : 1; }
     if (!result.ok) throw new CliError(`pakyas alert: the test alert to ${channel} (${result.type}) failed: ${result.error}`);
-    process.stdout.write(`${paint('✓', 'green')} test alert sent to ${channel} (${result.type})\n`);
+    process.stdout.write(`${paint('✓', 'green')} test alert sent to ${channel} (${result.type})${result.resolved ? '; its test incident was resolved right after' : ''}\n`);
     return 0;
   },
 };

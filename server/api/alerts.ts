@@ -22,6 +22,6 @@ export const alertsRouter = router({
       const spec = input.spec ?? (project ? (await loadChannels(ctx.deps.db, project.id)).find((c) => c.name === input.channel) : undefined);
       if (!spec) throw new TRPCError({ code: 'NOT_FOUND', message: `no channel ${input.channel} in project ${input.project}` });
       const result = await sendTest(spec, input.project, ctx.deps.alertSettings);
-      return result.ok ? { ok: true as const, channel: spec.name, type: spec.type } : { ok: false as const, channel: spec.name, type: spec.type, error: result.error };
+      return result.ok ? { ok: true as const, channel: spec.name, type: spec.type, resolved: result.resolved ?? false } : { ok: false as const, channel: spec.name, type: spec.type, error: result.error };
     }),
 });

@@ -99,7 +99,8 @@ export type Transition = 'failed' | 'missing' | 'overrunning' | 'late' | 'recove
 
 export interface AlertIntent {
   transition: Transition;
-  from: Health | null;
+  /** The state it left: `pending` for a job's first judgement, never null. */
+  from: Health | 'pending';
   to: Health;
   at: number;
   /** One sentence that says why, with the evidence. */

@@ -302,7 +302,7 @@ function onOverrun(ctx: Ctx, runId: string): void {
   run.overrunning = true;
   const reason = `The run that started ${clock(ctx, run.startedAt)}${run.host ? ` on ${run.host}` : ''} has not finished after ${formatElapsed(ctx.now - run.startedAt)} (max_duration ${formatElapsed(limit)})`;
   pushHistory(s, ctx.now, 'overrunning');
-  setHealth(ctx, ctx.now, 'overrunning', reason, { startedAt: run.startedAt, maxDurationMs: limit, runId: run.rid }, reason);
+  setHealth(ctx, ctx.now, 'overrunning', reason, { startedAt: run.startedAt, maxDurationMs: limit, runId: run.rid, host: run.host }, reason);
 }
 
 // ---- health and alerts ------------------------------------------------------------------------
@@ -324,7 +324,7 @@ function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: R
     const reached = s.badStreak >= ctx.job.alertAfter;
     if (reached && (from !== to || s.alerted === null) && s.alerted !== to) {
       const streak = ctx.job.alertAfter > 1 ? ` (${s.badStreak} bad runs in a row)` : '';
-      ctx.alerts.push({ transition: to as 'failed' | 'missing' | 'overrunning', from, to, at, reason: reason + streak, evidence });
+      ctx.alerts.push({ transition: to as 'failed' | 'missing' | 'overrunning', from: from ?? 'pending', to, at, reason: reason + streak, evidence });
       s.alerted = to;
     }
     return;
@@ -335,17 +335,17 @@ function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: R
       // The run happened: whoever was told it was missing (or failed) hears that it ran, and how
       // late, and PagerDuty resolves the incident now rather than at the next on-time run.
       if (s.alerted !== null && s.alerted !== 'late') {
-        ctx.alerts.push({ transition: 'recovered', from, to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
+        ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
         s.alerted = null;
       }
-      ctx.alerts.push({ transition: 'late', from, to, at, reason, evidence });
+      ctx.alerts.push({ transition: 'late', from: from ?? 'pending', to, at, reason, evidence });
       s.alerted ??= 'late';
     }
     return;
   }
   // on_schedule
   if (s.alerted !== null) {
-    ctx.alerts.push({ transition: 'recovered', from, to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
+    ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
     s.alerted = null;
   }
 }

@@ -8,7 +8,8 @@ export interface AlertMessage {
   project: string;
   job: string;
   transition: string;
-  from: string | null;
+  /** The state it left; `pending` on a job's first judgement. */
+  from: string;
   to: string;
   at: string;
   reason: string;
@@ -84,4 +85,32 @@ export function colourOf(m: AlertMessage): string {
     case 'overrunning': return '#9b59b6';
     default: return '#e01e5a';
   }
+}
+
+const isTimeKey = (k: string) => k.endsWith('At') || k === 'due' || k === 'deadline';
+
+/**
+ * The evidence as receivers read it: every time (`…At`, `due`, `deadline`, kept as epoch
+ * milliseconds inside Pakyas) as ISO-8601 UTC, like the alert's own `at`.
+ */
+export function isoEvidence(evidence: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(evidence)) out[k] = isTimeKey(k) && typeof v === 'number' ? new Date(v).toISOString() : v;
+  return out;
+}
+
+/**
+ * Text for Slack's mrkdwn: `&`, `<` and `>` escaped, as Slack asks, so that a job's output cannot
+ * write `<!channel>` (a mention of everyone) or `<https://…|a link>`.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Text for Discord: markdown shown, not obeyed (no masked links, no formatting), and `@everyone`
+ * and `@here` broken with a zero-width space (the payload also allows no mentions at all).
+ */
+export function discordText(text: string): string {
+  return text.replace(/[\\*_~`|[\]()<>#-]/g, '\\$&').replace(/@(everyone|here)/g, '@\u200b$1');
 }

@@ -7,16 +7,17 @@ export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 export const pagerduty: Notifier = {
   send(settings, m, ctx) {
-    const dedupKey = `pakyas/${m.project}/${m.job}`;
+    // A test alert has an incident of its own, resolved right after it is opened (alerts.ts).
+    const dedupKey = `pakyas/${m.project}/${m.job}${m.test ? '/test' : ''}`;
     const body = m.transition === 'recovered'
       ? { routing_key: setting(settings, 'routing_key'), event_action: 'resolve', dedup_key: dedupKey }
       : {
         routing_key: setting(settings, 'routing_key'),
         event_action: 'trigger',
-        dedup_key: m.test ? `${dedupKey}/test` : dedupKey,
+        dedup_key: dedupKey,
         payload: {
           summary: `${title(m)}: ${m.reason}`.slice(0, 1024),
-          source: 'pakyas',
+          source: typeof m.evidence.host === 'string' && m.evidence.host ? m.evidence.host : 'pakyas',
           severity: m.test ? 'info' : m.transition === 'late' ? 'warning' : 'error',
           component: m.job,
           group: m.project,
