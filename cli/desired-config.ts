@@ -1,12 +1,33 @@
-// plan and apply read the file with its ${VAR}s resolved from the environment.
+// plan, apply and alert test read the file with its ${VAR}s resolved from the environment; which
+// variables it may read is the CI job's choice (--allow-env), never the file's (SPEC §9).
 import { formatError } from '../schema/errors.js';
 import { loadConfig } from '../schema/load.js';
 import type { ProjectConfig } from '../schema/types.js';
-import { CliError } from './command.js';
+import { isVariableName, SECRET_PREFIX } from '../schema/variables.js';
+import { CliError, strs, type OptionSpec, type ParsedArgs } from './command.js';
 import { readConfigText } from './config-file.js';
 
-export async function loadDesired(file: string): Promise<ProjectConfig> {
-  const result = loadConfig(await readConfigText(file), { file, env: process.env });
+export const ALLOW_ENV_OPTION: Record<string, OptionSpec> = {
+  'allow-env': {
+    type: 'string', multiple: true, value: 'NAME',
+    help: `read \${NAME} in secret settings though it is not named ${SECRET_PREFIX}* (repeatable)`,
+  },
+};
+
+/** The rule, for the commands' --help. */
+export const VARIABLES_HELP = `\${NAME} is read from the environment in secret settings only, and only when NAME begins with
+${SECRET_PREFIX} or is passed with --allow-env NAME; a missing variable is an error naming it.`;
+
+/** The names passed with --allow-env, checked. */
+export function allowedEnv(args: ParsedArgs, command: string): string[] {
+  const names = strs(args, 'allow-env');
+  const bad = names.find((n) => !isVariableName(n));
+  if (bad !== undefined) throw new CliError(`pakyas ${command}: --allow-env takes a variable name like SLACK_WEBHOOK_URL, not '${bad}'`);
+  return names;
+}
+
+export async function loadDesired(file: string, allowEnv: readonly string[]): Promise<ProjectConfig> {
+  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv });
   if (!result.ok) {
     throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; nothing was sent to the server.`);
   }

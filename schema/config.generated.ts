@@ -51,17 +51,17 @@ export type Job = {
 /** Where alerts are sent. `type` decides the other settings. */
 export type Channel = WebhookChannel | SlackChannel | DiscordChannel | PagerdutyChannel | EmailChannel;
 
-/** An http(s) URL, or ${ENV_VAR} read from the environment when the file is applied. */
+/** An http(s) URL. */
 export type Url = string;
 
-/** A secret; write it as ${ENV_VAR} so that it never sits in the repository. */
+/** A secret; write it as ${PAKYAS_SECRET_…} so that it never sits in the repository. */
 export type Secret = string;
 
 /** A JSON POST to your own endpoint. */
 export type WebhookChannel = {
   /** webhook */
   type: "webhook";
-  /** Where the JSON is POSTed. */
+  /** Where the JSON is POSTed. A secret, as such a URL often carries a credential: write it as ${PAKYAS_SECRET_…}. */
   url: Url;
   /** When set, each request carries a Pakyas-Signature header: an HMAC-SHA256 of the timestamp and body. */
   secret?: Secret;
@@ -71,9 +71,9 @@ export type WebhookChannel = {
 export type SlackChannel = {
   /** slack */
   type: "slack";
-  /** The Slack incoming webhook URL (a secret: use ${ENV_VAR}). */
+  /** The Slack incoming webhook URL (a secret: write it as ${PAKYAS_SECRET_…}). */
   webhook_url: Url;
-  /** The channel the webhook posts to, such as #ops-alerts; shown in the timeline. */
+  /** The channel the webhook posts to, such as #ops-alerts; shown in the timeline. Written as is: not a secret, so it reads no ${…}. */
   channel?: string;
 };
 
@@ -81,7 +81,7 @@ export type SlackChannel = {
 export type DiscordChannel = {
   /** discord */
   type: "discord";
-  /** The Discord webhook URL (a secret: use ${ENV_VAR}). */
+  /** The Discord webhook URL (a secret: write it as ${PAKYAS_SECRET_…}). */
   webhook_url: Url;
 };
 
@@ -89,9 +89,9 @@ export type DiscordChannel = {
 export type PagerdutyChannel = {
   /** pagerduty */
   type: "pagerduty";
-  /** The integration's routing key (a secret: use ${ENV_VAR}). */
+  /** The integration's routing key (a secret: write it as ${PAKYAS_SECRET_…}). */
   routing_key: Secret;
-  /** Overrides https://events.pagerduty.com/v2/enqueue (gateways, tests). */
+  /** Overrides https://events.pagerduty.com/v2/enqueue (gateways, tests). Not a secret setting, so it reads no ${…}; plans show it with its user-info and query string hidden. */
   events_url?: Url;
 };
 
@@ -103,7 +103,7 @@ export type EmailChannel = {
   to: string | string[];
   /** The From address; needs the channel's own smtp_url (the server's SMTP account always sends as its PAKYAS_SMTP_FROM). */
   from?: string;
-  /** smtp:// or smtps://, user, password, host and port only (no path or query), such as smtps://user:pass@smtp.example.com:465 (a secret: use ${ENV_VAR}); default: the server's PAKYAS_SMTP_URL. */
+  /** smtp:// or smtps://, user, password, host and port only (no path or query), such as smtps://user:pass@smtp.example.com:465 (a secret: write it as ${PAKYAS_SECRET_…}); default: the server's PAKYAS_SMTP_URL. */
   smtp_url?: Url;
 };
 
@@ -133,7 +133,7 @@ export type PakyasFile = {
   project: Name;
   /** Settings every job inherits unless it sets its own. */
   defaults?: Defaults;
-  /** Where alerts go, by name. Secrets are written as ${ENV_VAR} and read from the environment when the file is applied. */
+  /** Where alerts go, by name. Secrets are written as ${PAKYAS_SECRET_…} and read from the environment when the file is applied, in secret settings only (a CI job can allow other names with --allow-env NAME). */
   channels?: {
     [name: string]: Channel;
   };

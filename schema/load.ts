@@ -1,16 +1,17 @@
 // pakyas.yaml text → { config } or { errors }. Three passes, each only over what the one before
 // accepted: YAML syntax, the JSON Schema, then what a schema cannot say (cron expressions, time
-// zones, durations, channel references, ${VAR} syntax). Every error carries file:line:col.
+// zones, durations, channel references, which ${VAR}s may be read and where). Every error carries
+// file:line:col.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { cronError, isTimeZone } from '../server/core/windows.js';
 import { parseDuration } from './duration.js';
 import { closest } from './similar.js';
-import { formatPath, type ConfigError, type PathSegment } from './errors.js';
+import { formatPath, listOf, type ConfigError, type PathSegment } from './errors.js';
 import { normalise } from './normalise.js';
-import type { ChannelType, PakyasFile, ProjectConfig } from './types.js';
+import { SECRET_SETTINGS, type ChannelType, type PakyasFile, type ProjectConfig } from './types.js';
 import { urlSettingError } from '../server/core/channels.js';
 import { describeSchemaError, DURATION_RULE, isInnerDetail, schemaValidator } from './validator.js';
-import { expandVariables } from './variables.js';
+import { expandVariables, referencedNames, type VariableRules } from './variables.js';
 
 export type LoadResult =
   | { ok: true; config: ProjectConfig; file: PakyasFile }
@@ -19,8 +20,10 @@ export type LoadResult =
 export interface LoadOptions {
   /** The name errors are reported under (default pakyas.yaml). */
   file?: string;
-  /** When given, ${VAR} references in channel settings are replaced from it; a missing one is an error. */
+  /** When given, ${VAR} references in secret settings are replaced from it; a missing one is an error. */
   env?: Record<string, string | undefined>;
+  /** Variables the file may read although not named PAKYAS_SECRET_* (`--allow-env`), given or not an env. */
+  allowEnv?: readonly string[];
 }
 
 /** Files larger than this are refused before parsing: a monitor file is never this big. */
@@ -80,12 +83,13 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   // The checks a schema cannot express run on the whole file even when the schema found errors,
   // so that one run of `pakyas validate` shows everything; they skip values of the wrong shape.
   const schemaErrorPaths = new Set(errors.map((e) => e.path));
-  checkSemantics(data, doc, options.env, (offset, path, message) => {
+  const rules: VariableRules = { ...(options.env ? { env: options.env } : {}), allowEnv: options.allowEnv ?? [] };
+  checkSemantics(data, doc, rules, (offset, path, message) => {
     if (!schemaErrorPaths.has(formatPath(path))) at(offset, path, message);
   });
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const raw = data as PakyasFile;
-  return { ok: true, config: normalise(raw, options.env), file: raw };
+  return { ok: true, config: normalise(raw, rules), file: raw };
 }
 
 type At = (offset: number, path: readonly PathSegment[], message: string) => void;
@@ -93,7 +97,7 @@ type At = (offset: number, path: readonly PathSegment[], message: string) => voi
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 
-function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], at: At): void {
+function checkSemantics(data: unknown, doc: Document, rules: VariableRules, at: At): void {
   const where = (path: PathSegment[]) => valueOffset(doc, path);
   const durationKeys = ['grace', 'max_duration', 'every'] as const;
   const raw = asObj(data);
@@ -117,16 +121,24 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
   const channelNames = Object.keys(channels);
   for (const [name, value] of Object.entries(channels)) {
     const channel = asObj(value);
+    const type = String(channel.type);
+    const secrets = Object.hasOwn(SECRET_SETTINGS, type) ? SECRET_SETTINGS[type as ChannelType] : null;
     for (const [key, setting] of Object.entries(channel)) {
       if (key === 'type') continue;
       const values = Array.isArray(setting) ? setting : [setting];
       values.forEach((v, i) => {
         if (typeof v !== 'string') return;
         const path: PathSegment[] = Array.isArray(setting) ? ['channels', name, key, i] : ['channels', name, key];
-        const expanded = expandVariables(v, env);
+        // Only a secret setting reads the environment: what it reads is then redacted wherever
+        // the setting is shown. Anywhere else (a Slack channel name, an email address) the value
+        // would be printed in plans and sent in alerts.
+        const read = referencedNames(v)[0];
+        if (secrets && read !== undefined && !secrets.includes(key)) {
+          return at(where(path), path, `\${${read}} is not read here: \${…} variables are read only in secret settings, which for ${aChannel(type)} ${secrets.length === 1 ? 'is' : 'are'} ${listOf(secrets, 'and')}; write the value itself here`);
+        }
+        const expanded = expandVariables(v, rules);
         if (!expanded.ok) return at(where(path), path, expanded.message);
-        const known = ['webhook', 'slack', 'discord', 'pagerduty', 'email'].includes(String(channel.type));
-        if (known && (env || !v.includes('${'))) checkSetting(String(channel.type), key, expanded.value, path);
+        if (secrets && (rules.env || read === undefined)) checkSetting(type, key, expanded.value, path);
       });
     }
   }
@@ -146,10 +158,10 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
     });
   });
 
-  // ${VAR} is expanded in channel settings only; anywhere else it would silently stay literal.
+  // ${VAR} is expanded in channels' secret settings only; anywhere else it would silently stay literal.
   walkStrings(raw, [], (value, path) => {
     if (path[0] !== 'channels' && /\$\{/.test(value)) {
-      at(where(path), path, '${…} variables are only read in channel settings; write the value itself here');
+      at(where(path), path, '${…} variables are read only in channels\' secret settings; write the value itself here');
     }
   });
 
@@ -173,9 +185,12 @@ function checkSemantics(data: unknown, doc: Document, env: LoadOptions['env'], a
     const shown = value === asObj(asObj(raw.channels)[String(path[1])])[key] ? JSON.stringify(value) : 'the value read from the environment';
     const smtp = key === 'smtp_url';
     const detail = smtp && /^smtps?:/.test(value) ? `: it ${why.slice(key.length + 1)}` : '';
-    at(where(path), path, `${shown} is not ${smtp ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL${detail ? ' of host, port and credentials only' : ''}, as ${type === 'email' ? 'an' : 'a'} ${type} channel's ${key} must be${detail}`);
+    at(where(path), path, `${shown} is not ${smtp ? 'an smtp:// or smtps://' : 'an http:// or https://'} URL${detail ? ' of host, port and credentials only' : ''}, as ${aChannel(type)}'s ${key} must be${detail}`);
   }
 }
+
+/** "a slack channel", "an email channel". */
+const aChannel = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} channel`;
 
 function walkStrings(value: unknown, path: PathSegment[], visit: (v: string, path: PathSegment[]) => void): void {
   if (typeof value === 'string') visit(value, path);

@@ -1,11 +1,11 @@
 // The validated file → the config the server works with: defaults applied, durations in seconds.
 import { parseDuration } from './duration.js';
 import { DEFAULT_ROUTE_ON, DEFAULTS, type ChannelSpec, type JobSpec, type PakyasFile, type ProjectConfig } from './types.js';
-import { expandVariables } from './variables.js';
+import { expandVariables, type VariableRules } from './variables.js';
 
 const seconds = (text: string | undefined, fallback: number) => (text === undefined ? fallback : parseDuration(text)!);
 
-export function normalise(file: PakyasFile, env?: Record<string, string | undefined>): ProjectConfig {
+export function normalise(file: PakyasFile, rules: VariableRules = {}): ProjectConfig {
   const d = file.defaults ?? {};
   const jobs: JobSpec[] = Object.entries(file.jobs ?? {}).map(([name, job]) => ({
     name,
@@ -26,7 +26,7 @@ export function normalise(file: PakyasFile, env?: Record<string, string | undefi
     const settings: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(rest)) {
       const expand = (s: string) => {
-        const r = expandVariables(s, env);
+        const r = expandVariables(s, rules);
         return r.ok ? r.value : s;
       };
       settings[k] = Array.isArray(v) ? v.map(expand) : expand(String(v));

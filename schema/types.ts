@@ -53,11 +53,45 @@ export const DEFAULTS = {
 /** Transitions a route hears when it does not say: `late` is opt-in (late is not failed). */
 export const DEFAULT_ROUTE_ON: Transition[] = ['failed', 'missing', 'overrunning', 'recovered'];
 
-/** Channel settings that hold secrets: redacted in plans, API reads, logs and the dashboard. */
+/**
+ * Channel settings that hold secrets: redacted in plans, API reads, logs and the dashboard, and
+ * the only settings where ${VAR} is read (so every value read from the environment is a secret).
+ * A webhook's `url` is one: like Slack's and Discord's, it commonly carries its credential.
+ */
 export const SECRET_SETTINGS: Record<ChannelType, string[]> = {
-  webhook: ['secret'],
+  webhook: ['url', 'secret'],
   slack: ['webhook_url'],
   discord: ['webhook_url'],
   pagerduty: ['routing_key'],
   email: ['smtp_url'],
 };
+
+export const REDACTED = '(secret)';
+
+/** A setting as plans and reads show it; `hidden` says that some of it was left out. */
+export interface ShownSetting { text: string; hidden: boolean }
+
+/**
+ * How a channel setting may be shown, the one place every display path asks. A secret setting is
+ * `(secret)`; in any other URL (a gateway's events_url) the user-info and the query string are
+ * where credentials go (`user:pass@`, `?apikey=`), so they are hidden and the rest is shown.
+ */
+export function displaySetting(type: ChannelType, key: string, value: string): ShownSetting {
+  if ((SECRET_SETTINGS[type] ?? []).includes(key)) return { text: REDACTED, hidden: true };
+  if (!/(^|_)url$/.test(key)) return { text: value, hidden: false };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // The loader refuses such a value, but an API client need not use the loader: a URL that
+    // cannot be parsed cannot be shown in parts either.
+    return { text: REDACTED, hidden: true };
+  }
+  const userInfo = url.username !== '' || url.password !== '';
+  const query = url.search !== '';
+  if (!userInfo && !query) return { text: value, hidden: false };
+  return {
+    text: `${url.protocol}//${userInfo ? `${REDACTED}@` : ''}${url.host}${url.pathname}${query ? `?${REDACTED}` : ''}${url.hash}`,
+    hidden: true,
+  };
+}

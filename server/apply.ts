@@ -1,8 +1,8 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
-import { SECRET_SETTINGS, type JobSpec, type ProjectConfig } from '../schema/types.js';
+import { displaySetting, type JobSpec, type ProjectConfig } from '../schema/types.js';
 import { nextWake, scheduleWakes } from './checks.js';
-import { describeField, planChanges, type Change } from './core/plan.js';
+import { describeField, planChanges, type Change, type PlanOptions } from './core/plan.js';
 import { emptyState, nextCheckAt, type Step } from './core/state.js';
 import { step } from './core/status.js';
 import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
@@ -20,6 +20,8 @@ export interface PlanResult {
   /** The project's revision the plan was computed against (0: none yet). */
   revision: number;
   changes: Change[];
+  /** False when the plan was made for a read-only token: hidden values were not compared (plan.ts). */
+  secretsCompared: boolean;
 }
 
 export interface ApplyResult extends PlanResult {
@@ -37,14 +39,14 @@ export function newPingKey(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** A fingerprint of the config; secrets enter it only as their own hashes. */
+/** A fingerprint of the config; secrets (all that displaySetting hides) enter it only as their own hashes. */
 export function contentHash(config: ProjectConfig): string {
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   const safe = {
     ...config,
     channels: config.channels.map((c) => ({
       ...c,
-      settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, SECRET_SETTINGS[c.type].includes(k) ? `sha256:${sha(String(v))}` : v])),
+      settings: Object.fromEntries(Object.entries(c.settings).map(([k, v]) => [k, displaySetting(c.type, k, String(v)).hidden ? `sha256:${sha(String(v))}` : v])),
     })),
   };
   return sha(JSON.stringify(safe));
@@ -54,10 +56,13 @@ async function currentConfig(db: Queryable, projectId: number, name: string): Pr
   return { project: name, jobs: await loadJobSpecs(db, projectId), channels: await loadChannels(db, projectId), routes: await loadRoutes(db, projectId) };
 }
 
-export async function planProject(db: Queryable, desired: ProjectConfig): Promise<PlanResult> {
+export async function planProject(db: Queryable, desired: ProjectConfig, options: PlanOptions): Promise<PlanResult> {
   const project = await findProjectByName(db, desired.project);
   const current = project ? await currentConfig(db, project.id, project.name) : null;
-  return { project: desired.project, exists: project !== null, revision: project?.revision ?? 0, changes: planChanges(desired, current) };
+  return {
+    project: desired.project, exists: project !== null, revision: project?.revision ?? 0,
+    changes: planChanges(desired, current, options), secretsCompared: options.compareSecrets,
+  };
 }
 
 export async function applyProject(
@@ -72,7 +77,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, changed: false, pingKey: project.ping_key };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -116,7 +121,7 @@ export async function applyProject(
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
     after.push(() => { for (const at of wakeTimes) deps.waker.at(at); });
-    return { project: project.name, exists: !isNew, revision, changes, changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key };
   });
   for (const f of after) f();
   return result;

@@ -312,10 +312,10 @@ describe.each(backends)('alerts on %s', (backend) => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join((await import('node:os')).tmpdir(), 'pakyas-alert-'));
-    writeFileSync(join(dir, 'pakyas.yaml'), `version: 1\nproject: ${p.name}\nchannels:\n  broken:\n    type: webhook\n    url: \${HOOK_URL}\n`);
+    writeFileSync(join(dir, 'pakyas.yaml'), `version: 1\nproject: ${p.name}\nchannels:\n  broken:\n    type: webhook\n    url: \${PAKYAS_SECRET_HOOK_URL}\n`);
     const closed = await startReceiver();
     await closed.close();
-    const failed = await runCli(['alert', 'test', 'broken'], { cwd: dir, env: { ...env, HOOK_URL: `${closed.url}/closed` } });
+    const failed = await runCli(['alert', 'test', 'broken'], { cwd: dir, env: { ...env, PAKYAS_SECRET_HOOK_URL: `${closed.url}/closed` } });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('the test alert to broken (webhook) failed: connection refused');
   });

@@ -23,7 +23,7 @@ describe.each(backends)('plan and apply on %s', (backend) => {
   beforeAll(async () => { server = await startTestServer(backend); });
   afterAll(async () => { await server?.close(); await cleanUp(); });
 
-  const env = () => ({ PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN, ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook', ALERT_WEBHOOK_SECRET: SECRET, PAKYAS_COMMIT: '1a2b3c4d5e6f', PAKYAS_REF: 'main', PAKYAS_AUTHOR: 'ci-bot' });
+  const env = () => ({ PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN, PAKYAS_SECRET_ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook', PAKYAS_SECRET_ALERT_WEBHOOK_SECRET: SECRET, PAKYAS_COMMIT: '1a2b3c4d5e6f', PAKYAS_REF: 'main', PAKYAS_AUTHOR: 'ci-bot' });
 
   it('takes a newcomer from the example to a one-line diff and a new revision', async () => {
     const project = uniqueProject('billing');
@@ -124,9 +124,9 @@ describe.each(backends)('plan and apply on %s', (backend) => {
   it('names a missing environment variable and sends nothing', async () => {
     const project = uniqueProject();
     const { file } = workspace(basic.replace('project: billing', `project: ${project}`));
-    const r = await runCli(['apply', '-f', file], { env: { ...env(), ALERT_WEBHOOK_SECRET: undefined } });
+    const r = await runCli(['apply', '-f', file], { env: { ...env(), PAKYAS_SECRET_ALERT_WEBHOOK_SECRET: undefined } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('channels.ops-alerts.secret: environment variable ALERT_WEBHOOK_SECRET is not set');
+    expect(r.stderr).toContain('channels.ops-alerts.secret: environment variable PAKYAS_SECRET_ALERT_WEBHOOK_SECRET is not set');
     await expect(adminClient(server).projects.revisions.query({ project })).rejects.toThrow(/no project/);
   });
 

@@ -47,9 +47,17 @@ describe('pakyas validate', () => {
     const r = await runCli(['validate', '-f', invalid]);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(15);
     expect(lines[0]).toBe(`${invalid}:4:13: defaults.timezone: "Europe/Berln" is not a known IANA time zone (did you mean Europe/Berlin?); write a name like UTC, Europe/Berlin or America/New_York`);
-    expect(r.stderr).toContain('13 errors');
+    expect(r.stderr).toContain('15 errors');
+  });
+
+  it('checks which variables the file reads as plan does, with the names a CI job allows', async () => {
+    const rule = 'channels.leak.webhook_url: ${GITHUB_TOKEN} reads a variable not named PAKYAS_SECRET_*';
+    expect((await runCli(['validate', '-f', invalid])).stdout).toContain(rule);
+    const allowed = await runCli(['validate', '-f', invalid, '--allow-env', 'GITHUB_TOKEN']);
+    expect(allowed.stdout).not.toContain(rule);
+    expect(allowed.stderr).toContain('14 errors');
   });
 
   it('prints GitHub Actions annotations with --format github', async () => {

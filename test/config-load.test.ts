@@ -48,11 +48,11 @@ describe('loading pakyas.yaml', () => {
   it('leaves ${VAR} references as written when no environment is given', () => {
     const result = loadConfig(readFileSync(join(fixtures, 'valid', 'full.yaml'), 'utf8'));
     if (!result.ok) throw new Error('expected a valid file');
-    expect(result.config.channels[0]!.settings.webhook_url).toBe('${SLACK_WEBHOOK_URL}');
+    expect(result.config.channels[0]!.settings.webhook_url).toBe('${PAKYAS_SECRET_SLACK_WEBHOOK_URL}');
   });
 
   it('replaces ${VAR} references from the environment it is given', () => {
-    const env = { SLACK_WEBHOOK_URL: 'https://hooks.example/T1', PD_ROUTING_KEY: 'rk', HOOK_SECRET: 's3cret' };
+    const env = { PAKYAS_SECRET_SLACK_WEBHOOK_URL: 'https://hooks.example/T1', PAKYAS_SECRET_PD_ROUTING_KEY: 'rk', PAKYAS_SECRET_HOOK_SECRET: 's3cret' };
     const result = loadConfig(readFileSync(join(fixtures, 'valid', 'full.yaml'), 'utf8'), { env });
     if (!result.ok) throw new Error(result.errors.map(formatError).join('\n'));
     const byName = Object.fromEntries(result.config.channels.map((c) => [c.name, c.settings]));
@@ -62,16 +62,16 @@ describe('loading pakyas.yaml', () => {
   });
 
   it('names every environment variable that is missing, at the line that reads it', () => {
-    const result = loadConfig(readFileSync(join(fixtures, 'valid', 'full.yaml'), 'utf8'), { file: 'full.yaml', env: { PD_ROUTING_KEY: 'rk' } });
+    const result = loadConfig(readFileSync(join(fixtures, 'valid', 'full.yaml'), 'utf8'), { file: 'full.yaml', env: { PAKYAS_SECRET_PD_ROUTING_KEY: 'rk' } });
     expect(result.ok ? [] : result.errors.map(formatError)).toEqual([
-      'full.yaml:12:18: channels.ops-alerts.webhook_url: environment variable SLACK_WEBHOOK_URL is not set (referenced as ${SLACK_WEBHOOK_URL})',
-      'full.yaml:21:13: channels.hooks.secret: environment variable HOOK_SECRET is not set (referenced as ${HOOK_SECRET})',
+      'full.yaml:12:18: channels.ops-alerts.webhook_url: environment variable PAKYAS_SECRET_SLACK_WEBHOOK_URL is not set (referenced as ${PAKYAS_SECRET_SLACK_WEBHOOK_URL})',
+      'full.yaml:21:13: channels.hooks.secret: environment variable PAKYAS_SECRET_HOOK_SECRET is not set (referenced as ${PAKYAS_SECRET_HOOK_SECRET})',
     ]);
   });
 
   it('never prints a secret read from the environment in an error', () => {
-    const text = 'version: 1\nproject: p\nchannels:\n  c:\n    type: slack\n    webhook_url: ${URL_SECRET}\n';
-    const result = loadConfig(text, { env: { URL_SECRET: 'not-a-url-but-secret' } });
+    const text = 'version: 1\nproject: p\nchannels:\n  c:\n    type: slack\n    webhook_url: ${PAKYAS_SECRET_URL}\n';
+    const result = loadConfig(text, { env: { PAKYAS_SECRET_URL: 'not-a-url-but-secret' } });
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.errors.map(formatError).join('\n')).not.toContain('not-a-url-but-secret');

@@ -3,21 +3,22 @@ import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { DEFAULT_FILE } from '../config-file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { loadDesired } from '../desired-config.js';
+import { ALLOW_ENV_OPTION, allowedEnv, loadDesired, VARIABLES_HELP } from '../desired-config.js';
 import { paint, printJson } from '../output.js';
 
 export const command: Command = {
   name: 'alert',
   summary: 'Send a test alert through a channel, to check that it reaches you.',
-  usage: 'alert test CHANNEL [-f FILE | --project P] [--json]',
+  usage: 'alert test CHANNEL [-f FILE [--allow-env NAME]... | --project P] [--json]',
   positionals: { max: 2, names: 'test CHANNEL' },
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', help: `take the channel from this file, with its \${VAR}s from the environment (default ${DEFAULT_FILE}); needs an admin token` },
     project: { type: 'string', value: 'P', help: 'take the channel as applied to project P on the server instead of from a file (a project token may)' },
     json: { type: 'boolean', help: 'print the result as JSON' },
+    ...ALLOW_ENV_OPTION,
     ...CONNECTION_OPTIONS,
   },
-  details: 'The server sends the message, so this also checks that the server can reach the channel.',
+  details: `The server sends the message, so this also checks that the server can reach the channel.\nWith -f it sends to the channel as the file writes it, secrets included: run it on files you\ntrust (not on a pull request's), or test the channel as applied, with --project P.\n${VARIABLES_HELP}`,
   async run(args) {
     const [action, channel] = args.positionals;
     if (action !== 'test' || !channel) throw new CliError(`pakyas alert: usage: pakyas ${command.usage}`);
@@ -27,7 +28,7 @@ export const command: Command = {
     let spec: ChannelSpec | undefined;
     if (project === undefined || str(args, 'file') !== undefined) {
       const file = str(args, 'file') ?? DEFAULT_FILE;
-      const config = await loadDesired(file);
+      const config = await loadDesired(file, allowedEnv(args, 'alert'));
       spec = config.channels.find((c) => c.name === channel);
       if (!spec) throw new CliError(`pakyas alert: no channel '${channel}' in ${file}${config.channels.length ? ` (channels: ${config.channels.map((c) => c.name).join(', ')})` : ''}`);
       project = config.project;

@@ -57,7 +57,9 @@ defaults:
 channels:
   ops-alerts:
     type: slack
-    webhook_url: \${SLACK_WEBHOOK_URL}   # read from the environment at apply time; never commit secrets
+    # Secrets are read from the environment when plan and apply run, never committed. Only names
+    # that begin with PAKYAS_SECRET_ are read (a CI job can allow another with --allow-env NAME).
+    webhook_url: \${PAKYAS_SECRET_SLACK_WEBHOOK_URL}
 
 routes:
   - match: { job: "*" }

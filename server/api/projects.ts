@@ -5,7 +5,7 @@ import { applyProject, planProject, StalePlanError } from '../apply.js';
 import { findProjectByName, listProjects } from '../db/projects.js';
 import { listRevisions } from '../db/revisions.js';
 import { projectConfigInput, revisionSourceInput } from './config-input.js';
-import { assertCanRead, assertCanWrite, authed, readableProjects, router } from './trpc.js';
+import { assertCanRead, assertCanWrite, authed, mayWrite, readableProjects, router } from './trpc.js';
 
 export const projectsRouter = router({
   // A mutation only so that the config travels in a POST body: a plan of 10,000 jobs is no URL.
@@ -13,7 +13,9 @@ export const projectsRouter = router({
     const project = await findProjectByName(ctx.deps.db, input.config.project);
     if (project) assertCanRead(ctx.principal, project.id, project.name);
     else if (!ctx.principal.admin) throw new TRPCError({ code: 'FORBIDDEN', message: `project ${input.config.project} does not exist yet; its first apply needs an admin token` });
-    return planProject(ctx.deps.db, input.config);
+    // Hidden values are compared only for a token that could apply them: a read-only token would
+    // otherwise confirm a guessed secret by planning it and reading whether it "changed".
+    return planProject(ctx.deps.db, input.config, { compareSecrets: mayWrite(ctx.principal, project?.id ?? null) });
   }),
 
   applyConfig: authed
@@ -42,8 +44,11 @@ export const projectsRouter = router({
     if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.project}` });
     assertCanRead(ctx.principal, project.id, project.name);
     const rows = await listRevisions(ctx.deps.db, project.id, input.limit);
+    // The hash takes in sha256 of each secret: with the rest of the file known, a guess could be
+    // checked against it offline, so only a token that may write (and compare) sees it.
+    const hashes = mayWrite(ctx.principal, project.id);
     return rows.map((r) => ({
-      revision: r.number, contentHash: r.content_hash, commit: r.commit_sha, ref: r.ref, author: r.author, source: r.source,
+      revision: r.number, contentHash: hashes ? r.content_hash : null, commit: r.commit_sha, ref: r.ref, author: r.author, source: r.source,
       changes: r.changes, createdAt: new Date(r.created_at).toISOString(),
     }));
   }),

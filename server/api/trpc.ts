@@ -38,8 +38,13 @@ export function assertCanRead(p: Principal, projectId: number, projectName: stri
   throw new TRPCError({ code: 'FORBIDDEN', message: `this token cannot read project ${projectName}` });
 }
 
+/** Whether the token may change the project (null: one that does not exist yet). */
+export function mayWrite(p: Principal, projectId: number | null): boolean {
+  return p.admin || (p.project_id !== null && p.project_id === projectId && !p.read_only);
+}
+
 export function assertCanWrite(p: Principal, projectId: number | null, projectName: string): void {
-  if (p.admin) return;
+  if (mayWrite(p, projectId)) return;
   if (p.project_id === null || p.project_id !== projectId) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `this token cannot change project ${projectName}` });
   }

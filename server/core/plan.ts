@@ -1,8 +1,9 @@
 // Desired config vs current config → the changes that make them equal, field by field (SPEC §5).
-// Pure. Values are display strings in the file's own words (grace 10m, not 600), and secret
-// settings never leave this function: their changes say only that they changed.
+// Pure. Values are display strings in the file's own words (grace 10m, not 600), and secrets
+// never leave this function: a channel setting is shown only as displaySetting() allows, and a
+// change in what it hides says only that it changed.
 import { formatDuration } from '../../schema/duration.js';
-import { SECRET_SETTINGS, type ChannelSpec, type JobSpec, type ProjectConfig, type RouteSpec } from '../../schema/types.js';
+import { displaySetting, REDACTED, type ChannelSpec, type JobSpec, type ProjectConfig, type RouteSpec } from '../../schema/types.js';
 
 export type ResourceKind = 'job' | 'channel' | 'route';
 export type Action = 'create' | 'update' | 'delete';
@@ -11,7 +12,13 @@ export interface FieldChange {
   field: string;
   from: string | null;
   to: string | null;
+  /** Some or all of the value is hidden: `from` and `to` show only what may be shown. */
   secret?: boolean;
+  /**
+   * The hidden parts were not compared (a read-only plan): whether they differ is not known, and
+   * must not be, or a read-only token could confirm a guessed secret.
+   */
+  notCompared?: boolean;
 }
 
 export interface Change {
@@ -22,36 +29,59 @@ export interface Change {
   fields: FieldChange[];
 }
 
-export const REDACTED = '(secret)';
+export interface PlanOptions {
+  /** Whether hidden values are compared; false for a token that may only read (it sees equality otherwise). */
+  compareSecrets: boolean;
+}
 
 /** The changes that turn `current` (null: the project does not exist yet) into `desired`. */
-export function planChanges(desired: ProjectConfig, current: ProjectConfig | null): Change[] {
+export function planChanges(desired: ProjectConfig, current: ProjectConfig | null, options: PlanOptions = { compareSecrets: true }): Change[] {
   const now = current ?? { project: desired.project, jobs: [], channels: [], routes: [] };
   return [
-    ...diffNamed('channel', desired.channels, now.channels, channelFields, SECRETS_OF),
-    ...diffNamed('job', desired.jobs, now.jobs, jobFields, () => new Set()),
+    ...diffNamed('channel', desired.channels, now.channels, (a, b) => diffChannel(a, b, options.compareSecrets)),
+    ...diffNamed('job', desired.jobs, now.jobs, (a, b) => diffFields(a ? jobFields(a) : {}, b ? jobFields(b) : {})),
     ...diffRoutes(desired.routes, now.routes),
   ];
 }
 
-const SECRETS_OF = (c: ChannelSpec) => new Set(SECRET_SETTINGS[c.type] ?? []);
-
-function diffNamed<T extends { name: string }>(
-  kind: ResourceKind, desired: T[], current: T[], fields: (x: T) => Record<string, string | null>, secrets: (x: T) => Set<string>,
-): Change[] {
+function diffNamed<T extends { name: string }>(kind: ResourceKind, desired: T[], current: T[], diff: (from: T | null, to: T | null) => FieldChange[]): Change[] {
   const changes: Change[] = [];
   const byName = new Map(current.map((c) => [c.name, c]));
   const wanted = new Set(desired.map((d) => d.name));
   for (const d of desired) {
     const c = byName.get(d.name);
-    const diff = diffFields(c ? fields(c) : {}, fields(d), new Set([...secrets(d), ...(c ? secrets(c) : [])]));
-    if (!c) changes.push({ kind, action: 'create', name: d.name, fields: diff });
-    else if (diff.length > 0) changes.push({ kind, action: 'update', name: d.name, fields: diff });
+    const fields = diff(c ?? null, d);
+    if (!c) changes.push({ kind, action: 'create', name: d.name, fields });
+    else if (fields.length > 0) changes.push({ kind, action: 'update', name: d.name, fields });
   }
   for (const c of current) {
-    if (!wanted.has(c.name)) changes.push({ kind, action: 'delete', name: c.name, fields: diffFields(fields(c), {}, secrets(c)) });
+    if (!wanted.has(c.name)) changes.push({ kind, action: 'delete', name: c.name, fields: diff(c, null) });
   }
   return changes;
+}
+
+function diffChannel(from: ChannelSpec | null, to: ChannelSpec | null, compareSecrets: boolean): FieldChange[] {
+  const a = from ? channelFields(from) : {};
+  const b = to ? channelFields(to) : {};
+  const out: FieldChange[] = [];
+  for (const field of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[field] ?? null;
+    const y = b[field] ?? null;
+    const shownX = x === null ? null : displaySetting(from!.type, field, x);
+    const shownY = y === null ? null : displaySetting(to!.type, field, y);
+    if (!shownX?.hidden && !shownY?.hidden) {
+      if (x !== y) out.push({ field, from: x, to: y });
+    } else if (!compareSecrets && shownX && shownY) {
+      // Only what may be shown is compared; the field is listed either way, so that the plan
+      // reads the same whether the hidden parts are equal or not.
+      out.push({ field, from: shownX.text, to: shownY.text, secret: true, notCompared: true });
+    } else if (x !== y) {
+      out.push({ field, from: shownX?.text ?? null, to: shownY?.text ?? null, secret: true });
+    }
+  }
+  // A channel whose only listed fields are uncompared and look alike is not a change: listing it
+  // would make every read-only plan of a channel with a secret say "changes".
+  return out.some((f) => !f.notCompared || f.from !== f.to) ? out : [];
 }
 
 function diffRoutes(desired: RouteSpec[], current: RouteSpec[]): Change[] {
@@ -60,7 +90,7 @@ function diffRoutes(desired: RouteSpec[], current: RouteSpec[]): Change[] {
     const d = desired[i];
     const c = current[i];
     const name = `#${i + 1}`;
-    const diff = diffFields(c ? routeFields(c) : {}, d ? routeFields(d) : {}, new Set());
+    const diff = diffFields(c ? routeFields(c) : {}, d ? routeFields(d) : {});
     if (d && !c) changes.push({ kind: 'route', action: 'create', name, fields: diff });
     else if (!d && c) changes.push({ kind: 'route', action: 'delete', name, fields: diff });
     else if (diff.length > 0) changes.push({ kind: 'route', action: 'update', name, fields: diff });
@@ -68,15 +98,12 @@ function diffRoutes(desired: RouteSpec[], current: RouteSpec[]): Change[] {
   return changes;
 }
 
-function diffFields(from: Record<string, string | null>, to: Record<string, string | null>, secrets: Set<string>): FieldChange[] {
+function diffFields(from: Record<string, string | null>, to: Record<string, string | null>): FieldChange[] {
   const out: FieldChange[] = [];
   for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
     const a = from[field] ?? null;
     const b = to[field] ?? null;
-    if (a === b) continue;
-    out.push(secrets.has(field)
-      ? { field, from: a === null ? null : REDACTED, to: b === null ? null : REDACTED, secret: true }
-      : { field, from: a, to: b });
+    if (a !== b) out.push({ field, from: a, to: b });
   }
   return out;
 }
@@ -107,10 +134,18 @@ function routeFields(r: RouteSpec): Record<string, string | null> {
   return { match, notify: r.notify.join(', '), on: r.on.join(', ') };
 }
 
+export const NOT_COMPARED = 'not compared: this token is read-only';
+
 /** "grace 5m → 10m", "tags (none) → critical", "webhook_url changed (secret)". */
 export function describeField(f: FieldChange): string {
-  if (f.secret) return f.from === null ? `${f.field} set (secret)` : f.to === null ? `${f.field} removed` : `${f.field} changed (secret)`;
-  return `${f.field} ${f.from ?? '(none)'} → ${f.to ?? '(none)'}`;
+  const arrow = `${f.field} ${f.from ?? '(none)'} → ${f.to ?? '(none)'}`;
+  if (f.notCompared) return f.from === f.to ? `${f.field} (secret, ${NOT_COMPARED})` : `${arrow} (secret parts ${NOT_COMPARED})`;
+  if (!f.secret) return arrow;
+  if (f.from === null && f.to === REDACTED) return `${f.field} set (secret)`;
+  if (f.from === REDACTED && f.to === null) return `${f.field} removed`;
+  // Equal as shown, so what differs is hidden.
+  if (f.from === f.to) return `${f.field} changed (secret)`;
+  return arrow;
 }
 
 export function countChanges(changes: Change[]): Record<Action, number> {
