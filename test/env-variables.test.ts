@@ -42,8 +42,8 @@ describe('where a file may read variables: secret settings only', () => {
       'f.yaml:7:17: channels.c.events_url: ${PAKYAS_SECRET_KEY} is not read here: ${…} variables are read only in secret settings, which for a pagerduty channel is routing_key; write the value itself here'],
     ['an email recipient', 'type: email\nto: [ops@example.com, "${PAKYAS_SECRET_KEY}@example.com"]',
       'f.yaml:6:27: channels.c.to[1]: ${PAKYAS_SECRET_KEY} is not read here: ${…} variables are read only in secret settings, which for an email channel is smtp_url; write the value itself here'],
-    ['an email sender', 'type: email\nto: ops@example.com\nfrom: ${GITHUB_TOKEN}',
-      'f.yaml:7:11: channels.c.from: ${GITHUB_TOKEN} is not read here: ${…} variables are read only in secret settings, which for an email channel is smtp_url; write the value itself here'],
+    ['an email sender', 'type: email\nto: ops@example.com\nsmtp_url: smtp://mail.example.com\nfrom: ${GITHUB_TOKEN}',
+      'f.yaml:8:11: channels.c.from: ${GITHUB_TOKEN} is not read here: ${…} variables are read only in secret settings, which for an email channel is smtp_url; write the value itself here'],
   ];
   for (const [name, channel, error] of cases) {
     it(`refuses a reference in ${name}, allowed names or not`, () => {
