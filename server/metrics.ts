@@ -40,9 +40,11 @@ const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace
 
 export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: string; status: string }>, statuses: readonly string[]): string {
   const out: string[] = [];
+  // The job's name is `pakyas_job`, not `job`: Prometheus sets `job` on every scraped series (the
+  // scrape job's name) and would rename ours to `exported_job`, so `{job="backup"}` would match nothing.
   out.push('# HELP pakyas_job_state The state of each job: 1 for its current state, 0 for the others.', '# TYPE pakyas_job_state gauge');
   for (const j of jobs) {
-    for (const s of statuses) out.push(`pakyas_job_state{project="${esc(j.project)}",job="${esc(j.job)}",state="${s}"} ${j.status === s ? 1 : 0}`);
+    for (const s of statuses) out.push(`pakyas_job_state{project="${esc(j.project)}",pakyas_job="${esc(j.job)}",state="${s}"} ${j.status === s ? 1 : 0}`);
   }
   out.push('# HELP pakyas_jobs Jobs by state.', '# TYPE pakyas_jobs gauge');
   for (const s of statuses) out.push(`pakyas_jobs{state="${s}"} ${jobs.filter((j) => j.status === s).length}`);

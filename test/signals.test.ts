@@ -260,7 +260,7 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     const p = await project([job('m')]);
     await p.ping('m');
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    expect(text).toContain(`pakyas_job_state{project="${p.name}",job="m",state="on_schedule"} 1`);
+    expect(text).toContain(`pakyas_job_state{project="${p.name}",pakyas_job="m",state="on_schedule"} 1`);
     expect(text).toMatch(/pakyas_signals_total\{kind="success"\} \d+/);
     expect(text).toMatch(/pakyas_transitions_total\{to="on_schedule"\} \d+/);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
