@@ -43,9 +43,12 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   }
 
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  // An error found at the end of the text (an unclosed quote or bracket) would point past the last
+  // line, at a line no editor shows: point at the end of the last line with content instead.
+  const lastContent = Math.max(0, text.trimEnd().length - 1);
   for (const e of doc.errors) {
     const dup = /Map keys must be unique/.test(e.message);
-    at(e.pos[0], [], dup ? `duplicate key ${keyText(text, e.pos)}; each key may appear once in a mapping` : `YAML syntax: ${firstLine(e.message)}`);
+    at(Math.min(e.pos[0], lastContent), [], dup ? `duplicate key ${keyText(text, e.pos)}; each key may appear once in a mapping` : `YAML syntax: ${firstLine(e.message)}`);
   }
   if (errors.length > 0) return { ok: false, errors };
 

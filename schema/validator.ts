@@ -58,6 +58,8 @@ export function describeSchemaError(err: ErrorObject): string | null {
     case 'additionalProperties':
       return `unknown key '${String(p.additionalProperty)}'; allowed keys are: ${allowedKeys(err).join(', ')}`;
     case 'required':
+      // A channel without a type: the discriminator's error says it, with the types allowed.
+      if (def === 'channel' && p.missingProperty === 'type') return null;
       return `missing required key '${String(p.missingProperty)}'`;
     case 'type':
       return `must be ${TYPE_WORDS[String(p.type)] ?? String(p.type)}, not ${typeName(err.data)}`;

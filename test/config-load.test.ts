@@ -95,6 +95,24 @@ describe('loading pakyas.yaml', () => {
     ]);
   });
 
+  it('says once that a channel has no type', () => {
+    const result = loadConfig('version: 1\nproject: p\nchannels:\n  c:\n    url: https://x.example\n', { file: 'p.yaml' });
+    expect(result.ok ? [] : result.errors.map(formatError)).toEqual([
+      "p.yaml:5:5: channels.c: missing required key 'type'; allowed types are: webhook, slack, discord, pagerduty, email",
+    ]);
+  });
+
+  it('puts a syntax error found at the end of the file on a line that exists', () => {
+    for (const text of ['version: 1\nproject: p\njobs:\n  a:\n    every: "5m\n', 'version: 1\nproject: p\njobs:\n  a: [\n\n\n']) {
+      const result = loadConfig(text, { file: 'p.yaml' });
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.errors[0]!.line).toBeLessThanOrEqual(text.trimEnd().split('\n').length);
+        expect(result.errors[0]!.message).toMatch(/^YAML syntax: /);
+      }
+    }
+  });
+
   it('refuses a file larger than the limit before parsing it', () => {
     const result = loadConfig(`version: 1\nproject: p\n#${'x'.repeat(MAX_FILE_BYTES)}\n`);
     expect(result.ok ? '' : result.errors[0]!.message).toMatch(/larger than 2 MiB/);
