@@ -1,10 +1,10 @@
 // plan, apply and alert test read the file with its ${VAR}s resolved from the environment; which
 // variables it may read is the CI job's choice (--allow-env), never the file's (SPEC §9).
-import { formatError } from '../schema/errors.js';
+import { formatError, formatWarning } from '../schema/errors.js';
 import { loadConfig } from '../schema/load.js';
 import type { ProjectConfig } from '../schema/types.js';
 import { isVariableName, SECRET_PREFIX } from '../schema/variables.js';
-import { CliError, strs, type OptionSpec, type ParsedArgs } from './command.js';
+import { CliError, flag, strs, type OptionSpec, type ParsedArgs } from './command.js';
 import { readConfigText } from './config-file.js';
 
 export const ALLOW_ENV_OPTION: Record<string, OptionSpec> = {
@@ -26,10 +26,23 @@ export function allowedEnv(args: ParsedArgs, command: string): string[] {
   return names;
 }
 
-export async function loadDesired(file: string, allowEnv: readonly string[]): Promise<ProjectConfig> {
-  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv });
+export const STRICT_OPTION: Record<string, OptionSpec> = {
+  strict: { type: 'boolean', help: 'treat warnings (legacy zones, overlapping windows, …) as errors' },
+};
+
+/**
+ * The file as the server will get it. Warnings go to stderr, so that a plan's output stays what
+ * it was; with --strict they stop the command before anything is sent.
+ */
+export async function loadDesired(file: string, args: ParsedArgs, command: string): Promise<ProjectConfig> {
+  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv: allowedEnv(args, command) });
   if (!result.ok) {
     throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; nothing was sent to the server.`);
+  }
+  if (result.warnings.length > 0) {
+    const lines = result.warnings.map(formatWarning).join('\n');
+    if (flag(args, 'strict')) throw new CliError(`${lines}\n--strict makes warnings errors; nothing was sent to the server.`);
+    process.stderr.write(`${lines}\n`);
   }
   return result.config;
 }

@@ -22,11 +22,16 @@ export function formatError(e: ConfigError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
 
+/** `pakyas.yaml:8:15: warning: jobs.etl.grace: …` */
+export function formatWarning(e: ConfigError): string {
+  return `${e.file}:${e.line}:${e.col}: warning: ${e.path ? `${e.path}: ` : ''}${e.message}`;
+}
+
 /** A GitHub Actions annotation, shown on the pull request's diff at the offending line. */
-export function formatGithub(e: ConfigError): string {
+export function formatGithub(e: ConfigError, level: 'error' | 'warning' = 'error'): string {
   const esc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const prop = (s: string) => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  return `::error file=${prop(e.file)},line=${e.line},col=${e.col},title=pakyas::${esc(`${e.path ? `${e.path}: ` : ''}${e.message}`)}`;
+  return `::${level} file=${prop(e.file)},line=${e.line},col=${e.col},title=pakyas::${esc(`${e.path ? `${e.path}: ` : ''}${e.message}`)}`;
 }
 
 /** "a, b or c": a list of what is allowed, as a sentence ends it. */

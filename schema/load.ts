@@ -11,10 +11,11 @@ import { normalise } from './normalise.js';
 import { SECRET_SETTINGS, type ChannelType, type PakyasFile, type ProjectConfig } from './types.js';
 import { urlSettingError } from '../server/core/channels.js';
 import { describeSchemaError, DURATION_RULE, isInnerDetail, schemaValidator } from './validator.js';
+import { configWarnings } from './warnings.js';
 import { expandVariables, referencedNames, type VariableRules } from './variables.js';
 
 export type LoadResult =
-  | { ok: true; config: ProjectConfig; file: PakyasFile }
+  | { ok: true; config: ProjectConfig; file: PakyasFile; warnings: ConfigError[] }
   | { ok: false; errors: ConfigError[] };
 
 export interface LoadOptions {
@@ -92,7 +93,12 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   });
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const raw = data as PakyasFile;
-  return { ok: true, config: normalise(raw, rules), file: raw };
+  const config = normalise(raw, rules);
+  const warnings = configWarnings(config, raw).map(({ path, message }): ConfigError => {
+    const { line, col } = lines.linePos(valueOffset(doc, path));
+    return { file, line, col, path: formatPath(path), message };
+  });
+  return { ok: true, config, file: raw, warnings };
 }
 
 type At = (offset: number, path: readonly PathSegment[], message: string) => void;

@@ -3,7 +3,7 @@ import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { DEFAULT_FILE } from '../config-file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, allowedEnv, loadDesired, VARIABLES_HELP } from '../desired-config.js';
+import { ALLOW_ENV_OPTION, loadDesired, VARIABLES_HELP } from '../desired-config.js';
 import { paint, printJson } from '../output.js';
 
 export const command: Command = {
@@ -28,7 +28,7 @@ export const command: Command = {
     let spec: ChannelSpec | undefined;
     if (project === undefined || str(args, 'file') !== undefined) {
       const file = str(args, 'file') ?? DEFAULT_FILE;
-      const config = await loadDesired(file, allowedEnv(args, 'alert'));
+      const config = await loadDesired(file, args, 'alert');
       spec = config.channels.find((c) => c.name === channel);
       if (!spec) throw new CliError(`pakyas alert: no channel '${channel}' in ${file}${config.channels.length ? ` (channels: ${config.channels.map((c) => c.name).join(', ')})` : ''}`);
       project = config.project;

@@ -2,7 +2,7 @@ import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { DEFAULT_FILE } from '../config-file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, allowedEnv, loadDesired, VARIABLES_HELP } from '../desired-config.js';
+import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../desired-config.js';
 import { paint, printJson } from '../output.js';
 import { renderText, summary } from '../plan-render.js';
 import { revisionSource, SOURCE_OPTIONS } from '../revision-source.js';
@@ -10,11 +10,12 @@ import { revisionSource, SOURCE_OPTIONS } from '../revision-source.js';
 export const command: Command = {
   name: 'apply',
   summary: 'Make the server\'s state of the project equal to pakyas.yaml, in one transaction; prints what it did and the ping key.',
-  usage: 'apply [-f FILE] [--allow-env NAME]... [--plan-revision N] [--commit SHA] [--ref REF] [--author NAME] [--json]',
+  usage: 'apply [-f FILE] [--allow-env NAME]... [--strict] [--plan-revision N] [--commit SHA] [--ref REF] [--author NAME] [--json]',
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', help: `the config file (default ${DEFAULT_FILE})` },
     'plan-revision': { type: 'string', value: 'N', help: 'refuse to apply unless the project is still at revision N (the one a reviewed plan showed)' },
     json: { type: 'boolean', help: 'print {"project","revision","pingKey","changes"} as JSON' },
+    ...STRICT_OPTION,
     ...ALLOW_ENV_OPTION,
     ...SOURCE_OPTIONS,
     ...CONNECTION_OPTIONS,
@@ -24,7 +25,7 @@ export const command: Command = {
     const file = str(args, 'file') ?? DEFAULT_FILE;
     const planRevision = str(args, 'plan-revision');
     if (planRevision !== undefined && !/^\d+$/.test(planRevision)) throw new CliError(`pakyas apply: --plan-revision must be a revision number, not '${planRevision}'`);
-    const config = await loadDesired(file, allowedEnv(args, 'apply'));
+    const config = await loadDesired(file, args, 'apply');
     const conn = connection(args);
     const client = createClient(conn);
     const source = revisionSource(args, file);

@@ -2,18 +2,19 @@ import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { DEFAULT_FILE } from '../config-file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, allowedEnv, loadDesired, VARIABLES_HELP } from '../desired-config.js';
+import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../desired-config.js';
 import { paint, printJson } from '../output.js';
 import { renderMarkdown, renderText, SECRETS_NOT_COMPARED, summary } from '../plan-render.js';
 
 export const command: Command = {
   name: 'plan',
   summary: 'Show what `pakyas apply` would change on the server, field by field, secrets redacted.',
-  usage: 'plan [-f FILE] [--allow-env NAME]... [--format text|markdown] [--json]',
+  usage: 'plan [-f FILE] [--allow-env NAME]... [--strict] [--format text|markdown] [--json]',
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', help: `the config file (default ${DEFAULT_FILE})` },
     format: { type: 'string', value: 'FORMAT', help: 'text (default) or markdown, for a pull-request comment' },
     json: { type: 'boolean', help: 'print the plan as JSON' },
+    ...STRICT_OPTION,
     ...ALLOW_ENV_OPTION,
     ...CONNECTION_OPTIONS,
   },
@@ -22,7 +23,7 @@ export const command: Command = {
     const file = str(args, 'file') ?? DEFAULT_FILE;
     const format = str(args, 'format') ?? 'text';
     if (!['text', 'markdown'].includes(format)) throw new CliError(`pakyas plan: --format must be text or markdown, not '${format}'`);
-    const config = await loadDesired(file, allowedEnv(args, 'plan'));
+    const config = await loadDesired(file, args, 'plan');
     const conn = connection(args);
     const client = createClient(conn);
     const plan = await call(conn, () => client.projects.planConfig.mutate({ config }));
