@@ -2,7 +2,7 @@
 // by that hash, so no comparison of secret bytes happens in JavaScript at all.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db/port.js';
-import { countAdminTokens, findTokenByHash, insertToken, replaceEnvAdminToken, touchToken, type TokenRow } from './db/tokens.js';
+import { countAdminTokens, findTokenByHash, insertToken, replaceEnvAdminToken, REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow } from './db/tokens.js';
 
 export type Principal = TokenRow;
 
@@ -39,4 +39,24 @@ export async function ensureAdminToken(db: Database, fromEnv: string | undefined
     await insertToken(tx, { name: 'admin (generated on first start)', hash: hashToken(token), projectId: null, readOnly: false, admin: true });
     return token;
   });
+}
+
+/** How often a long-lived request asks whether its token still exists, besides hearing revocations. */
+export const TOKEN_RECHECK_MS = 5000;
+
+/**
+ * Calls `onRevoked` (once) when token `id` stops existing: at once when any server revokes it, and
+ * within TOKEN_RECHECK_MS when no notice comes (the listening connection was down, or a restart
+ * replaced PAKYAS_ADMIN_TOKEN). For requests that outlive their authentication, like subscriptions.
+ * Returns the function that stops watching.
+ */
+export async function watchRevocation(db: Database, id: number, onRevoked: () => void): Promise<() => Promise<void>> {
+  let done = false;
+  const revoked = () => { if (!done) { done = true; onRevoked(); } };
+  const recheck = () => tokenExists(db, id).then((exists) => { if (!exists) revoked(); }, () => { /* unavailable: ask again next time */ });
+  const unlisten = await db.listen(REVOKED_CHANNEL, (payload) => { if (payload === String(id)) revoked(); });
+  // Revoked between authentication and listening: no notice will come.
+  await recheck();
+  const timer = setInterval(recheck, TOKEN_RECHECK_MS);
+  return async () => { clearInterval(timer); await unlisten(); };
 }
