@@ -14,6 +14,16 @@ export function newToken(): string {
   return `pky_${randomBytes(32).toString('base64url')}`;
 }
 
+/** Tokens an operator chooses (PAKYAS_ADMIN_TOKEN, PAKYAS_METRICS_TOKEN) need this many characters: 128 bits as hex. */
+export const MIN_CHOSEN_TOKEN_LENGTH = 32;
+
+/** Throws, with a sentence for the operator, when a chosen token is too short to be a secret. */
+export function checkChosenToken(variable: string, token: string): void {
+  if (token.length < MIN_CHOSEN_TOKEN_LENGTH) {
+    throw new Error(`${variable} must be at least ${MIN_CHOSEN_TOKEN_LENGTH} characters (it has ${token.length}); make one with: openssl rand -hex 32`);
+  }
+}
+
 export async function authenticate(db: Database, header: string | undefined): Promise<Principal | null> {
   const m = /^Bearer\s+(\S{8,512})$/i.exec(header ?? '');
   if (!m) return null;
@@ -23,12 +33,11 @@ export async function authenticate(db: Database, header: string | undefined): Pr
 }
 
 /**
- * The admin token: PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start
+ * The admin token: PAKYAS_ADMIN_TOKEN when set (startServer has checked its length); otherwise one is generated on the first start
  * and returned so that it can be printed once. Later starts find it stored (hashed) and return null.
  */
 export async function ensureAdminToken(db: Database, fromEnv: string | undefined): Promise<string | null> {
   if (fromEnv) {
-    if (fromEnv.length < 16) throw new Error('PAKYAS_ADMIN_TOKEN must be at least 16 characters');
     await replaceEnvAdminToken(db, hashToken(fromEnv));
     return null;
   }

@@ -11,6 +11,7 @@ import { listJobStatuses } from './db/jobs.js';
 import { isUnavailable } from './db/port.js';
 import type { ServerDeps } from './deps.js';
 import { renderMetrics } from './metrics.js';
+import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
 
 /**
  * On every answer. Pakyas serves no HTML: nothing it sends may run as a page, be framed, or be
@@ -23,7 +24,7 @@ const SECURITY_HEADERS: Array<[string, string]> = [
   ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
 
-export function createHttpServer(deps: ServerDeps): Server {
+export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }): Server {
   // The token is looked up before tRPC reads the body, so that a read-only token's request is held
   // to its smaller limit while the body streams in, not after 16 MiB have been parsed.
   const principals = new WeakMap<IncomingMessage, Promise<Principal | null>>();
@@ -66,7 +67,14 @@ export function createHttpServer(deps: ServerDeps): Server {
     if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);
-    if (path === '/metrics') return void metrics(deps, res).catch(done);
+    if (path === '/metrics') {
+      const refusal = refuseMetrics(metricsAccess, req.headers);
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers });
+        return void res.end(`${refusal.message}\n`);
+      }
+      return void metrics(deps, res).catch(done);
+    }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz and /metrics.\n');
   });

@@ -13,8 +13,12 @@ export const command: Command = {
   },
   details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
 (PGlite) in --data-dir, so nothing needs installing.
-The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
-printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery may take, in seconds (default 10).
+The admin token is PAKYAS_ADMIN_TOKEN when set (at least 32 characters); otherwise one is
+generated on the first start and printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery
+may take, in seconds (default 10).
+/metrics: with PAKYAS_METRICS_TOKEN set (at least 32 characters) it needs
+Authorization: Bearer <that token>. With PAKYAS_PUBLIC_URL set (the URL users reach the server by),
+or --host naming a host, it answers only requests addressed to that host name or to an IP address.
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
@@ -29,10 +33,18 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 1 && timeout <= 300)) {
       throw new CliError(`pakyas server: PAKYAS_ALERT_TIMEOUT must be a number of seconds from 1 to 300, not '${timeoutText}'`);
     }
+    const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
+    const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
     const { startServer } = await import('../../server/main.js');
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}), ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
+      server = await startServer({
+        port, host: str(args, 'host') ?? '127.0.0.1',
+        ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}),
+        ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
+        ...(metricsToken ? { metricsToken } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
+      });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);
