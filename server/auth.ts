@@ -33,8 +33,9 @@ export async function authenticate(db: Database, header: string | undefined): Pr
 }
 
 /**
- * The admin token: PAKYAS_ADMIN_TOKEN when set (startServer has checked its length); otherwise one is generated on the first start
- * and returned so that it can be printed once. Later starts find it stored (hashed) and return null.
+ * The admin token: PAKYAS_ADMIN_TOKEN when set (startServer has checked its length); otherwise one
+ * is generated on the first start and returned so that it can be printed once. Later starts find
+ * it stored (hashed) and return null.
  */
 export async function ensureAdminToken(db: Database, fromEnv: string | undefined): Promise<string | null> {
   if (fromEnv) {
