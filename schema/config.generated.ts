@@ -114,7 +114,7 @@ export type Transition = "failed" | "missing" | "overrunning" | "late" | "recove
 export type Route = {
   /** Which jobs this route covers: a name glob, tags (a job must have all of them), or both. */
   match: {
-    /** A glob on job names: * matches any run of characters, ? one character. */
+    /** A glob on job names: * matches any run of characters (at most 8 of them in one glob), ? one character. */
     job?: string;
     /** A job matches when it has every one of these tags. */
     tags?: Tags;

@@ -2,6 +2,7 @@
 // allowed. ajv's own messages ("must match pattern ^(?=.)…") are for schema authors, not users.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../pakyas.schema.json' with { type: 'json' };
+import { MAX_GLOB_STARS } from '../server/core/routes.js';
 import { listOf } from './errors.js';
 
 export { schema };
@@ -70,6 +71,9 @@ export function describeSchemaError(err: ErrorObject): string | null {
     case 'pattern':
       if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;
       if (def === 'name') return `${quote(err.data)} is not a valid name; ${NAME_RULE}`;
+      if (err.parentSchema === schema.$defs.route.properties.match.properties.job) {
+        return `${quote(err.data)} has too many \`*\`: a job glob may have at most ${MAX_GLOB_STARS} \`*\``;
+      }
       return `${quote(err.data)} does not have the expected form`;
     case 'maxLength':
       return def === 'name'

@@ -2,7 +2,7 @@
 // by that hash, so no comparison of secret bytes happens in JavaScript at all.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db/port.js';
-import { countAdminTokens, findTokenByHash, insertToken, replaceEnvAdminToken, touchToken, type TokenRow } from './db/tokens.js';
+import { countAdminTokens, findTokenByHash, insertToken, replaceEnvAdminToken, REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow } from './db/tokens.js';
 
 export type Principal = TokenRow;
 
@@ -14,6 +14,16 @@ export function newToken(): string {
   return `pky_${randomBytes(32).toString('base64url')}`;
 }
 
+/** Tokens an operator chooses (PAKYAS_ADMIN_TOKEN, PAKYAS_METRICS_TOKEN) need this many characters: 128 bits as hex. */
+export const MIN_CHOSEN_TOKEN_LENGTH = 32;
+
+/** Throws, with a sentence for the operator, when a chosen token is too short to be a secret. */
+export function checkChosenToken(variable: string, token: string): void {
+  if (token.length < MIN_CHOSEN_TOKEN_LENGTH) {
+    throw new Error(`${variable} must be at least ${MIN_CHOSEN_TOKEN_LENGTH} characters (it has ${token.length}); make one with: openssl rand -hex 32`);
+  }
+}
+
 export async function authenticate(db: Database, header: string | undefined): Promise<Principal | null> {
   const m = /^Bearer\s+(\S{8,512})$/i.exec(header ?? '');
   if (!m) return null;
@@ -23,12 +33,12 @@ export async function authenticate(db: Database, header: string | undefined): Pr
 }
 
 /**
- * The admin token: PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start
- * and returned so that it can be printed once. Later starts find it stored (hashed) and return null.
+ * The admin token: PAKYAS_ADMIN_TOKEN when set (startServer has checked its length); otherwise one
+ * is generated on the first start and returned so that it can be printed once. Later starts find
+ * it stored (hashed) and return null.
  */
 export async function ensureAdminToken(db: Database, fromEnv: string | undefined): Promise<string | null> {
   if (fromEnv) {
-    if (fromEnv.length < 16) throw new Error('PAKYAS_ADMIN_TOKEN must be at least 16 characters');
     await replaceEnvAdminToken(db, hashToken(fromEnv));
     return null;
   }
@@ -39,4 +49,24 @@ export async function ensureAdminToken(db: Database, fromEnv: string | undefined
     await insertToken(tx, { name: 'admin (generated on first start)', hash: hashToken(token), projectId: null, readOnly: false, admin: true });
     return token;
   });
+}
+
+/** How often a long-lived request asks whether its token still exists, besides hearing revocations. */
+export const TOKEN_RECHECK_MS = 5000;
+
+/**
+ * Calls `onRevoked` (once) when token `id` stops existing: at once when any server revokes it, and
+ * within TOKEN_RECHECK_MS when no notice comes (the listening connection was down, or a restart
+ * replaced PAKYAS_ADMIN_TOKEN). For requests that outlive their authentication, like subscriptions.
+ * Returns the function that stops watching.
+ */
+export async function watchRevocation(db: Database, id: number, onRevoked: () => void): Promise<() => Promise<void>> {
+  let done = false;
+  const revoked = () => { if (!done) { done = true; onRevoked(); } };
+  const recheck = () => tokenExists(db, id).then((exists) => { if (!exists) revoked(); }, () => { /* unavailable: ask again next time */ });
+  const unlisten = await db.listen(REVOKED_CHANNEL, (payload) => { if (payload === String(id)) revoked(); });
+  // Revoked between authentication and listening: no notice will come.
+  await recheck();
+  const timer = setInterval(recheck, TOKEN_RECHECK_MS);
+  return async () => { clearInterval(timer); await unlisten(); };
 }

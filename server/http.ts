@@ -1,25 +1,39 @@
 // One port for everything: tRPC for the CLI and dashboard, the ping endpoints for jobs, health and
 // metrics for operators.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { authenticate } from './auth.js';
+import { authenticate, type Principal } from './auth.js';
 import { STATUSES } from './core/state.js';
+import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
 import { appRouter } from './api/router.js';
 import { listJobStatuses } from './db/jobs.js';
 import { isUnavailable } from './db/port.js';
 import type { ServerDeps } from './deps.js';
 import { renderMetrics } from './metrics.js';
+import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
 
-/** Large enough for an apply of 10,000 jobs; anything larger is refused before it is parsed. */
-export const MAX_API_BODY = 16 * 1024 * 1024;
+/**
+ * On every answer. Pakyas serves no HTML: nothing it sends may run as a page, be framed, or be
+ * sniffed into something else, and no URL (a ping key is in the path) leaks through Referer. A page
+ * served later loosens the policy for itself, deliberately.
+ */
+const SECURITY_HEADERS: Array<[string, string]> = [
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
+];
 
-export function createHttpServer(deps: ServerDeps): Server {
-  const trpc = createHTTPHandler({
+export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }): Server {
+  // The token is looked up before tRPC reads the body, so that a read-only token's request is held
+  // to its smaller limit while the body streams in, not after 16 MiB have been parsed.
+  const principals = new WeakMap<IncomingMessage, Promise<Principal | null>>();
+  const apiHandler = (maxBodySize: number) => createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    maxBodySize: MAX_API_BODY,
-    createContext: async ({ req }) => ({ deps, principal: await authenticate(deps.db, req.headers.authorization) }),
+    maxBodySize,
+    maxBatchSize: MAX_BATCH_CALLS,
+    createContext: async ({ req }) => ({ deps, principal: await principals.get(req)! }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         deps.metrics.httpErrors++;
@@ -27,8 +41,18 @@ export function createHttpServer(deps: ServerDeps): Server {
       }
     },
   });
+  const api = apiHandler(MAX_API_BODY);
+  const readOnlyApi = apiHandler(MAX_READ_ONLY_BODY);
+  const serveApi = async (req: IncomingMessage, res: ServerResponse) => {
+    const principal = authenticate(deps.db, req.headers.authorization);
+    principals.set(req, principal);
+    // A lookup that fails (the database is down) fails again in createContext, answered as before.
+    const readOnly = await principal.then((p) => p?.read_only === true, () => false);
+    await (readOnly ? readOnlyApi : api)(req, res);
+  };
 
   return createServer((req, res) => {
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const done = (err: unknown) => {
@@ -40,16 +64,23 @@ export function createHttpServer(deps: ServerDeps): Server {
         res.end(unavailable ? 'Pakyas cannot reach its database right now; retry shortly\n' : 'Internal error\n');
       } else res.end();
     };
-    if (path.startsWith('/trpc/')) return void Promise.resolve(trpc(req, res)).catch(done);
+    if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);
-    if (path === '/metrics') return void metrics(deps, res).catch(done);
+    if (path === '/metrics') {
+      const refusal = refuseMetrics(metricsAccess, req.headers);
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers });
+        return void res.end(`${refusal.message}\n`);
+      }
+      return void metrics(deps, res).catch(done);
+    }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz and /metrics.\n');
   });
 }
 
-async function healthz(deps: ServerDeps, res: import('node:http').ServerResponse): Promise<void> {
+async function healthz(deps: ServerDeps, res: ServerResponse): Promise<void> {
   let database = 'ok';
   try {
     await Promise.race([
@@ -64,7 +95,7 @@ async function healthz(deps: ServerDeps, res: import('node:http').ServerResponse
   res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', database, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) }));
 }
 
-async function metrics(deps: ServerDeps, res: import('node:http').ServerResponse): Promise<void> {
+async function metrics(deps: ServerDeps, res: ServerResponse): Promise<void> {
   const jobs = await listJobStatuses(deps.db);
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   res.end(renderMetrics(deps.metrics, jobs, STATUSES));

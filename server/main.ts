@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
-import { ensureAdminToken } from './auth.js';
+import { checkChosenToken, ensureAdminToken } from './auth.js';
 import { scheduleWakes, TICK_QUEUE, TICK_QUEUE_OPTIONS, Waker, type TickData } from './checks.js';
 import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
 import { migrate } from './db/migrate.js';
@@ -14,6 +14,7 @@ import type { ServerDeps } from './deps.js';
 import { createHttpServer } from './http.js';
 import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
+import { metricsAccess } from './metrics-access.js';
 import { RateLimiter } from './api/rate-limit.js';
 import { SignalQueue } from './signals.js';
 
@@ -34,6 +35,10 @@ export interface ServerOptions {
   alerts?: Partial<AlertSettings>;
   /** Signals per second per ping key (burst: twice that); 0 turns the limit off. */
   pingRate?: number;
+  /** When set, /metrics needs `Authorization: Bearer <it>` (PAKYAS_METRICS_TOKEN). */
+  metricsToken?: string;
+  /** The URL users reach the server by (PAKYAS_PUBLIC_URL); /metrics then answers only to its host name. */
+  publicUrl?: string;
 }
 
 export interface RunningServer {
@@ -47,6 +52,11 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  // Options that cannot work are refused before anything is opened, so a failed start leaves
+  // nothing running.
+  const adminToken = options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN;
+  if (adminToken) checkChosenToken('PAKYAS_ADMIN_TOKEN', adminToken);
+  const metricsRules = metricsAccess(options);
   let db: Database;
   let boss: PgBoss;
   let ownsDb = true;
@@ -134,9 +144,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Likewise deliveries left due by a process that stopped: this one claims them (none, if none are).
   alertWaker.at(Date.now());
 
-  const generatedAdminToken = await ensureAdminToken(db, options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN);
+  const generatedAdminToken = await ensureAdminToken(db, adminToken);
 
-  const http = createHttpServer(deps);
+  const http = createHttpServer(deps, metricsRules);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteSpec, Transition } from '../schema/types.js';
 import { DEFAULT_ROUTE_ON } from '../schema/types.js';
-import { channelsFor, globMatches } from '../server/core/routes.js';
+import { channelsFor } from '../server/core/routes.js';
 
 const routes: RouteSpec[] = [
   { match: { tags: ['critical'] }, notify: ['oncall', 'ops'], on: [...DEFAULT_ROUTE_ON] },
@@ -26,14 +26,5 @@ describe('routing a transition to channels', () => {
   ];
   it.each(table)('%s', (_name, job, transition, heard, expected) => {
     expect(channelsFor(job, routes, transition, heard ? new Set(heard) : undefined)).toEqual(expected);
-  });
-});
-
-describe('job name globs', () => {
-  it.each([
-    ['*', 'anything', true], ['report-*', 'report-monthly', true], ['report-*', 'reports', false],
-    ['job-?', 'job-1', true], ['job-?', 'job-10', false], ['a.b', 'a.b', true], ['a.b', 'axb', false],
-  ])('%s against %s is %s', (glob, name, expected) => {
-    expect(globMatches(glob, name)).toBe(expected);
   });
 });

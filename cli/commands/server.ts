@@ -13,11 +13,14 @@ export const command: Command = {
   },
   details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
 (PGlite) in --data-dir, so nothing needs installing.
-The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
-printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery may take, in seconds (default 10).
-Alert targets on loopback, link-local or private addresses are refused unless
-PAKYAS_ALERT_ALLOW_PRIVATE=true. Email channels without their own smtp_url send through
-PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS when that is set.
+The admin token is PAKYAS_ADMIN_TOKEN when set (at least 32 characters); otherwise one is
+generated on the first start and printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery
+may take, in seconds (default 10). Alert targets on loopback, link-local or private addresses are
+refused unless PAKYAS_ALERT_ALLOW_PRIVATE=true. Email channels without their own smtp_url send
+through PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS when that is set.
+/metrics: with PAKYAS_METRICS_TOKEN set (at least 32 characters) it needs
+Authorization: Bearer <that token>. With PAKYAS_PUBLIC_URL set (the URL users reach the server by),
+or --host naming a host, it answers only requests addressed to that host name or to an IP address.
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
@@ -27,6 +30,8 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     const dataDir = resolve(str(args, 'data-dir') ?? '.pakyas');
     const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
+    const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
+    const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
     const { startServer } = await import('../../server/main.js');
     const { alertSettingsFromEnv } = await import('../../server/alerts.js');
     let alerts;
@@ -37,7 +42,12 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     }
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', alerts, ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
+      server = await startServer({
+        port, host: str(args, 'host') ?? '127.0.0.1', alerts,
+        ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
+        ...(metricsToken ? { metricsToken } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
+      });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);

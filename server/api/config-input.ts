@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MAX_DURATION_SECONDS } from '../../schema/duration.js';
 import type { ProjectConfig } from '../../schema/types.js';
 import { channelProblems } from '../core/channels.js';
+import { countStars, MAX_GLOB_STARS } from '../core/routes.js';
 import { cronError, isTimeZone } from '../core/windows.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'").max(64);
@@ -40,7 +41,10 @@ export const channelInput = z.object({
 });
 
 const route = z.object({
-  match: z.object({ job: z.string().min(1).max(100).optional(), tags: z.array(name).max(32).optional() }).strict(),
+  match: z.object({
+    job: z.string().min(1).max(100).refine((g) => countStars(g) <= MAX_GLOB_STARS, `a job glob may have at most ${MAX_GLOB_STARS} \`*\``).optional(),
+    tags: z.array(name).max(32).optional(),
+  }).strict(),
   notify: z.array(name).min(1).max(50),
   on: z.array(transition).min(1).max(5),
 }).strict();

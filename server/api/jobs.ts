@@ -1,7 +1,7 @@
 // Reading jobs and their timelines; pausing and resuming them; live changes.
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { Principal } from '../auth.js';
+import { watchRevocation, type Principal } from '../auth.js';
 import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
 import { findJobsNamed, getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
 import { findProjectByName } from '../db/projects.js';
@@ -91,6 +91,7 @@ export const jobsRouter = router({
     const visible = readableProjects(ctx.principal);
     const names = visible === null ? null : new Set((await listJobs(ctx.deps.db, visible)).map((j) => j.project));
     const queue: ChangeNotice[] = [];
+    let revoked = false;
     let wake: (() => void) | null = null;
     const unlisten = await ctx.deps.db.listen(CHANGES_CHANNEL, (payload) => {
       try {
@@ -98,8 +99,12 @@ export const jobsRouter = router({
         if (names === null || names.has(notice.project)) { queue.push(notice); wake?.(); }
       } catch { /* not ours */ }
     });
+    let unwatch: (() => Promise<void>) | null = null;
     try {
+      // The token was checked when the stream opened; a revoked token must stop hearing changes too.
+      unwatch = await watchRevocation(ctx.deps.db, ctx.principal.id, () => { revoked = true; wake?.(); });
       while (!signal?.aborted) {
+        if (revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this token has been revoked' });
         if (queue.length === 0) {
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -111,6 +116,7 @@ export const jobsRouter = router({
         yield queue.splice(0, queue.length);
       }
     } finally {
+      await unwatch?.();
       await unlisten();
     }
   }),

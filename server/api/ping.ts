@@ -23,7 +23,7 @@ class BadRequest extends Error {
 }
 
 export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  if (!['GET', 'POST', 'HEAD', 'PUT'].includes(req.method ?? '')) {
+  if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
     return reply(res, 405, 'Method not allowed: use GET, POST or HEAD\n', { allow: 'GET, POST, HEAD' });
   }
   const key = url.pathname.split('/')[2] ?? '';
@@ -91,6 +91,8 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
   if (duration !== null && (!/^\d{1,10}$/.test(duration))) throw new BadRequest(400, `Bad duration_ms '${duration.slice(0, 30)}': use whole milliseconds`);
   const host = q.get('host');
   if (host !== null && host.length > 255) throw new BadRequest(400, 'Bad host: at most 255 characters');
+  // The other parameters are checked against patterns that leave no room for one.
+  if (host?.includes('\u0000')) throw new BadRequest(400, 'Bad host: it contains a NUL character (\\u0000), which Pakyas cannot store');
 
   let occurredAt: number | null = null;
   const ts = q.get('ts');

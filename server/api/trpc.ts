@@ -3,6 +3,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Principal } from '../auth.js';
 import type { ServerDeps } from '../deps.js';
+import { inputProblem } from './input-guard.js';
+import { bodyTooLarge, MAX_BATCH_CALLS } from './limits.js';
 
 export interface Context {
   deps: ServerDeps;
@@ -10,17 +12,39 @@ export interface Context {
 }
 
 const t = initTRPC.context<Context>().create({
-  errorFormatter: ({ shape }) => ({ ...shape, data: { code: shape.data.code, httpStatus: shape.data.httpStatus } }),
+  errorFormatter: ({ shape }) => ({
+    ...shape,
+    // tRPC's own words for a refused batch do not say what is allowed.
+    message: shape.message === 'Batch call exceeds maximum size' ? `a batch may hold at most ${MAX_BATCH_CALLS} calls` : shape.message,
+    data: { code: shape.data.code, httpStatus: shape.data.httpStatus },
+  }),
 });
 
 export const router = t.router;
 
-/** Every API call needs a bearer token (SPEC §9). */
+/**
+ * Every API call needs a bearer token (SPEC §9); its input is then read (the body only now, so a
+ * caller without a token never makes the server read one) and checked once for what no schema
+ * should meet: NUL characters and deep nesting.
+ */
 export const authed = t.procedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid bearer token is required: set PAKYAS_TOKEN or pass --token' });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
+}).use(async ({ ctx, getRawInput, next }) => {
+  let input: unknown;
+  try {
+    input = await getRawInput();
+  } catch (err) {
+    if (err instanceof TRPCError && err.code === 'PAYLOAD_TOO_LARGE') {
+      throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: bodyTooLarge(ctx.principal.read_only) });
+    }
+    throw err;
+  }
+  const problem = inputProblem(input);
+  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: problem });
+  return next();
 });
 
 export const admin = authed.use(({ ctx, next }) => {

@@ -1,10 +1,47 @@
 // Which channels hear a transition (SPEC §4). Pure: the job, the project's routes, the transition.
 import type { JobSpec, RouteSpec, Transition } from '../../schema/types.js';
 
-/** `*` matches any run of characters, `?` exactly one; everything else is literal. */
+/** A job glob may hold at most this many `*` (pakyas.schema.json and the API refuse more). */
+export const MAX_GLOB_STARS = 8;
+
+export function countStars(glob: string): number {
+  let n = 0;
+  for (let i = 0; i < glob.length; i++) if (glob.charCodeAt(i) === 42) n++;
+  return n;
+}
+
+/**
+ * `*` matches any run of characters, `?` exactly one; everything else is literal.
+ *
+ * Globs come from users and are matched during deadline checks, with no request to time out: a
+ * RegExp built from `*a*a*a*a*a*a*b` backtracks for seconds on a 64-character name and stops the
+ * server. This walks both strings once, remembering only the last `*`: when a later literal fails,
+ * that `*` takes one more character and matching resumes after it. Earlier stars never need to be
+ * revisited (whatever the last star can absorb, it absorbs), so the work is at most
+ * glob length × name length, whatever the glob.
+ */
 export function globMatches(glob: string, name: string): boolean {
-  const re = new RegExp(`^${glob.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
-  return re.test(name);
+  let g = 0;
+  let n = 0;
+  let star = -1; // the position of the last `*` seen in the glob
+  let resume = 0; // where in the name the text after that `*` is tried next
+  while (n < name.length) {
+    const c = glob[g];
+    if (c === '*') {
+      star = g++;
+      resume = n;
+    } else if (c !== undefined && (c === '?' || c === name[n])) {
+      g++;
+      n++;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (glob[g] === '*') g++;
+  return g === glob.length;
 }
 
 export function routeMatches(route: RouteSpec, job: Pick<JobSpec, 'name' | 'tags'>): boolean {

@@ -31,9 +31,17 @@ export async function listTokens(db: Queryable): Promise<TokenRow[]> {
   return db.query<TokenRow>(`${SELECT} order by t.id`);
 }
 
+/** Every server on the database hears of a revocation on this channel (payload: the token's id), on commit. */
+export const REVOKED_CHANNEL = 'pakyas_token_revoked';
+
 export async function deleteToken(db: Queryable, id: number): Promise<boolean> {
-  const rows = await db.query('delete from tokens where id = $1 returning id', [id]);
+  const rows = await db.query(
+    'with gone as (delete from tokens where id = $1 returning id) select pg_notify($2, id::text) from gone', [id, REVOKED_CHANNEL]);
   return rows.length > 0;
+}
+
+export async function tokenExists(db: Queryable, id: number): Promise<boolean> {
+  return (await db.query('select 1 from tokens where id = $1', [id])).length > 0;
 }
 
 export async function countAdminTokens(db: Queryable): Promise<number> {

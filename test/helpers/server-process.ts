@@ -1,6 +1,27 @@
 // `pakyas server` as a separate process, as an operator runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bin, repoRoot } from './cli.js';
+import { DATABASE_URL, newSchema } from './server.js';
+
+const dataDirs: string[] = [];
+
+/**
+ * Where a server process keeps its data: the test Postgres (a fresh schema; cleanUp drops it) when
+ * there is one, else an embedded database in a fresh directory (removeDataDirs removes it).
+ */
+export function processStorage(): { env: Record<string, string>; args: string[] } {
+  if (DATABASE_URL) return { env: { DATABASE_URL, PAKYAS_DB_SCHEMA: newSchema() }, args: [] };
+  const dir = mkdtempSync(join(tmpdir(), 'pakyas-server-'));
+  dataDirs.push(dir);
+  return { env: { DATABASE_URL: '' }, args: ['--data-dir', dir] };
+}
+
+export function removeDataDirs(): void {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface ServerProcess { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> }
 

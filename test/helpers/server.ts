@@ -2,6 +2,7 @@
 // is set (CI sets it). PGlite costs seconds to start, so one instance serves a whole test file;
 // on Postgres each server gets a fresh schema.
 import { randomBytes } from 'node:crypto';
+import type { JobSpec, ProjectConfig } from '../../schema/types.js';
 import { openPglite } from '../../server/db/pglite.js';
 import { openPostgres } from '../../server/db/postgres.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/main.js';
@@ -45,6 +46,25 @@ export async function cleanUp(): Promise<void> {
 
 export function adminClient(server: RunningServer) {
   return createClient({ server: server.url, token: ADMIN });
+}
+
+/** A job checked hourly, for tests that need one to exist and do not care how it is scheduled. */
+export function hourlyJob(name: string, o: Partial<JobSpec> = {}): JobSpec {
+  return {
+    name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300,
+    maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1, ...o,
+  };
+}
+
+export const TEST_SOURCE = { commit: null, ref: null, author: null, source: 'test' };
+
+/** Applies a new project (with the admin token unless another is given) and returns its name and ping key. */
+export async function applyNewProject(server: RunningServer, config: Partial<ProjectConfig> = {}, token = ADMIN): Promise<{ project: string; pingKey: string }> {
+  const project = config.project ?? uniqueProject();
+  const r = await createClient({ server: server.url, token }).projects.applyConfig.mutate({
+    config: { project, jobs: [], channels: [], routes: [], ...config }, source: TEST_SOURCE, expectedRevision: null,
+  });
+  return { project, pingKey: r.pingKey };
 }
 
 let counter = 0;
