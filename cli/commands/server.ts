@@ -15,6 +15,10 @@ export const command: Command = {
 (PGlite) in --data-dir, so nothing needs installing.
 The admin token is PAKYAS_ADMIN_TOKEN when set; otherwise one is generated on the first start and
 printed once. PAKYAS_ALERT_TIMEOUT is how long one alert delivery may take, in seconds (default 10).
+Retention: PAKYAS_RETENTION_SIGNALS (signals kept per job, default 1000), PAKYAS_RETENTION_TIMELINE
+(timeline entries per job, default 10000), PAKYAS_RETENTION_DAYS (their age, default 90),
+PAKYAS_RETENTION_PROJECT_SIGNALS (default 100000), PAKYAS_RETENTION_PROJECT_TIMELINE (default
+1000000), PAKYAS_RETENTION_INTERVAL (time between prune passes, default 1m).
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
@@ -29,10 +33,17 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 1 && timeout <= 300)) {
       throw new CliError(`pakyas server: PAKYAS_ALERT_TIMEOUT must be a number of seconds from 1 to 300, not '${timeoutText}'`);
     }
+    const { retentionFromEnv } = await import('../../server/retention.js');
+    const retention = retentionFromEnv(process.env);
+    if ('error' in retention) throw new CliError(`pakyas server: ${retention.error}`);
     const { startServer } = await import('../../server/main.js');
     let server;
     try {
-      server = await startServer({ port, host: str(args, 'host') ?? '127.0.0.1', ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}), ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }) });
+      server = await startServer({
+        port, host: str(args, 'host') ?? '127.0.0.1', retention: retention.settings,
+        ...(timeout ? { alerts: { timeoutMs: timeout * 1000 } } : {}),
+        ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
+      });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);
