@@ -25,7 +25,11 @@ const COUNT: Record<PrunedTable, string> = {
     on conflict (job_id) do update set timeline = retention_counts.timeline + excluded.timeline`,
 };
 
-/** Deletes each planned job's oldest counted rows, `count` of them, `limit` in all; the counts follow. */
+/**
+ * Deletes each planned job's oldest counted rows, `count` of them, `limit` in all; the counts
+ * follow. The counts rows are found through the plan's job ids (`= any(array(…))`): joined on
+ * what was deleted alone, the planner scans every job's counts.
+ */
 const DELETE_OLDEST: Record<PrunedTable, string> = {
   signals: deleteOldestSql('signals'),
   timeline: deleteOldestSql('timeline'),
@@ -41,7 +45,7 @@ function deleteOldestSql(table: PrunedTable): string {
     gone as (delete from ${table} where id in (select id from victims) returning job_id)
     update retention_counts c set ${table} = c.${table} - g.n
     from (select job_id, count(*)::bigint as n from gone group by job_id) as g
-    where c.job_id = g.job_id
+    where c.job_id = g.job_id and c.job_id = any(array(select job_id from plan))
     returning c.job_id, g.n`;
 }
 
@@ -158,7 +162,7 @@ export async function deleteOldTimeline(
      gone as (delete from timeline where id in (select id from victims) returning job_id)
      update retention_counts c set timeline = c.timeline - g.n
      from (select job_id, count(*)::bigint as n from gone group by job_id) as g
-     where c.job_id = g.job_id
+     where c.job_id = g.job_id and c.job_id = any(array(select job_id from plan))
      returning c.job_id, g.n`,
     [JSON.stringify(jobIds), before, upto, keep, limit]);
   return new Map(rows.map((r) => [r.job_id, r.n]));
