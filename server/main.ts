@@ -16,6 +16,9 @@ import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
 import { metricsAccess } from './metrics-access.js';
 import { RateLimiter } from './api/rate-limit.js';
+import {
+  checkRetention, DEFAULT_RETENTION, Pruner, queueNextPass, queuePassNow, RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS, type RetentionSettings,
+} from './retention.js';
 import { SignalQueue } from './signals.js';
 
 export interface ServerOptions {
@@ -39,6 +42,8 @@ export interface ServerOptions {
   metricsToken?: string;
   /** The URL users reach the server by (PAKYAS_PUBLIC_URL); /metrics then answers only to its host name. */
   publicUrl?: string;
+  /** What is kept and how often it is pruned (the CLI reads PAKYAS_RETENTION_*: retentionFromEnv). */
+  retention?: Partial<RetentionSettings>;
 }
 
 export interface RunningServer {
@@ -57,6 +62,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const adminToken = options.adminToken ?? process.env.PAKYAS_ADMIN_TOKEN;
   if (adminToken) checkChosenToken('PAKYAS_ADMIN_TOKEN', adminToken);
   const metricsRules = metricsAccess(options);
+  const retention: RetentionSettings = { ...DEFAULT_RETENTION, ...options.retention };
+  const badRetention = checkRetention(retention);
+  if (badRetention) throw new Error(badRetention);
   let db: Database;
   let boss: PgBoss;
   let ownsDb = true;
@@ -83,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Delivery ticks likewise: the Deliverer schedules retries with backoff itself (each timeline
   // entry says when the next attempt comes), and a claim that lapses is taken over by a tick.
   await boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
+  await boss.createQueue(RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS);
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
@@ -132,6 +141,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   await boss.work(DELIVERY_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, () => deliverer.drain());
 
+  // Retention passes chain themselves: each queues the next before it starts, so one that fails
+  // still leaves one to come, and a start queues one now (a chain is never left broken for long).
+  let closed = false;
+  const pruner = new Pruner(db, retention);
+  // A pass a minute needs no poll every half second: one every 10 s at most (the interval, if shorter).
+  await boss.work(RETENTION_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.min(retention.intervalSeconds, 10) }, async () => {
+    await queueNextPass(boss, retention.intervalSeconds);
+    const pruned = await pruner.pass(Date.now(), () => !closed).catch((err: Error) => {
+      log(`retention pass failed (pg-boss retries it): ${err.message}`);
+      throw err;
+    });
+    metrics.countPruned('signals', pruned.signals);
+    metrics.countPruned('timeline', pruned.timeline);
+  });
+  await queuePassNow(boss);
+
   // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
   // 30 s): if any job is overdue, queue a tick now, which judges every due job.
   if (await anyOverdueWakeup(db, 5000)) await scheduleWakes(boss, db, [Date.now()]);
@@ -161,6 +186,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     deps,
     generatedAdminToken,
     close: () => (closing ??= (async () => {
+      closed = true;
       waker.stop();
       alertWaker.stop();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });

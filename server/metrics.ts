@@ -14,6 +14,8 @@ export class Metrics {
   httpErrors = 0;
   /** Transactions that wrote signals: with group commit, fewer than the signals. */
   signalTransactions = 0;
+  /** Rows deleted by retention passes, by table; both present from the start, as counters should be. */
+  readonly pruned = new Map<string, number>([['signals', 0], ['timeline', 0]]);
 
   countSignal(kind: string): void { inc(this.signals, kind); }
 
@@ -21,6 +23,8 @@ export class Metrics {
     for (const e of result.timeline) if (e.kind === 'transition') inc(this.transitions, String(e.data?.to ?? 'unknown'));
     for (const a of result.alerts) inc(this.alerts, a.transition);
   }
+
+  countPruned(table: string, rows: number): void { inc(this.pruned, table, rows); }
 
   countDelivery(status: 'sent' | 'pending' | 'failed'): void { inc(this.deliveries, status === 'pending' ? 'retry' : status); }
 
@@ -32,8 +36,8 @@ export class Metrics {
   }
 }
 
-function inc(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+function inc(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
 }
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -58,6 +62,8 @@ export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: st
   for (const [k, v] of m.alerts) out.push(`pakyas_alerts_total{transition="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_alert_deliveries_total Alert delivery attempts made by this process, by result (sent, retry, failed).', '# TYPE pakyas_alert_deliveries_total counter');
   for (const [k, v] of m.deliveries) out.push(`pakyas_alert_deliveries_total{result="${esc(k)}"} ${v}`);
+  out.push('# HELP pakyas_pruned_total Rows deleted by this process\'s retention passes, by table (signals, timeline).', '# TYPE pakyas_pruned_total counter');
+  for (const [k, v] of m.pruned) out.push(`pakyas_pruned_total{table="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_check_lag_seconds How late deadline and overrun checks ran after their time.', '# TYPE pakyas_check_lag_seconds summary');
   out.push(`pakyas_check_lag_seconds_sum ${m.checkLagSecondsSum}`, `pakyas_check_lag_seconds_count ${m.checks}`);
   out.push('# HELP pakyas_check_lag_seconds_max The largest check lag seen by this process.', '# TYPE pakyas_check_lag_seconds_max gauge');

@@ -21,6 +21,10 @@ through PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS
 /metrics: with PAKYAS_METRICS_TOKEN set (at least 32 characters) it needs
 Authorization: Bearer <that token>. With PAKYAS_PUBLIC_URL set (the URL users reach the server by),
 or --host naming a host, it answers only requests addressed to that host name or to an IP address.
+Retention: PAKYAS_RETENTION_SIGNALS (signals kept per job, default 1000), PAKYAS_RETENTION_TIMELINE
+(timeline entries per job, default 10000), PAKYAS_RETENTION_DAYS (their age, default 90),
+PAKYAS_RETENTION_PROJECT_SIGNALS (default 100000), PAKYAS_RETENTION_PROJECT_TIMELINE (default
+1000000), PAKYAS_RETENTION_INTERVAL (time between prune passes, default 1m).
 Stop with Ctrl-C (SIGINT) or SIGTERM.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
@@ -32,6 +36,9 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
     const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
     const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
+    const { retentionFromEnv } = await import('../../server/retention.js');
+    const retention = retentionFromEnv(process.env);
+    if ('error' in retention) throw new CliError(`pakyas server: ${retention.error}`);
     const { startServer } = await import('../../server/main.js');
     const { alertSettingsFromEnv } = await import('../../server/alerts.js');
     let alerts;
@@ -43,7 +50,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     let server;
     try {
       server = await startServer({
-        port, host: str(args, 'host') ?? '127.0.0.1', alerts,
+        port, host: str(args, 'host') ?? '127.0.0.1', alerts, retention: retention.settings,
         ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
         ...(metricsToken ? { metricsToken } : {}),
         ...(publicUrl ? { publicUrl } : {}),

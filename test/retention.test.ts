@@ -1,0 +1,186 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobSpec } from '../schema/types.js';
+import { fairShare } from '../server/core/retention.js';
+import { openPostgres } from '../server/db/postgres.js';
+import type { RunningServer } from '../server/main.js';
+import { Pruner, type RetentionSettings } from '../server/retention.js';
+import { runCli } from './helpers/cli.js';
+import { adminClient, backends, cleanUp, DATABASE_URL, eventually, newSchema, startTestServer, uniqueProject } from './helpers/server.js';
+
+const job = (name: string): JobSpec => ({
+  name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300,
+  maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1,
+});
+
+describe('a project cap shared among its jobs', () => {
+  it.each([
+    ['everything fits', [5, 10], 30, 10, Infinity],
+    ['the noisiest are cut to one share, quiet ones keep all theirs', [20, 15, 5], 30, 10, 12],
+    ['equal jobs get equal shares', [50, 50, 50], 90, 10, 30],
+    ['never below the floor, even past the total', [100, 100, 100, 100], 20, 10, 10],
+  ])('%s', (_name, counts, total, floor, expected) => {
+    expect(fairShare(counts, total, floor)).toBe(expected);
+  });
+});
+
+// Small caps so that a test floods past them in a second; a pass every second.
+const RETENTION: RetentionSettings = {
+  signalsPerJob: 20, timelinePerJob: 60, timelineDays: 90, signalsPerProject: 30, timelinePerProject: 200, intervalSeconds: 1,
+};
+
+describe.each(backends)('retention on %s', (backend) => {
+  let server: RunningServer;
+  beforeAll(async () => { server = await startTestServer(backend, { pingRate: 0, retention: RETENTION }); });
+  afterAll(async () => { await server?.close(); await cleanUp(); });
+
+  const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => server.deps.db.query<T>(text, params);
+
+  async function project(jobs: string[]) {
+    const name = uniqueProject();
+    const r = await adminClient(server).projects.applyConfig.mutate({
+      config: { project: name, jobs: jobs.map(job), channels: [], routes: [] },
+      source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+    });
+    const ids = new Map((await sql<{ id: number; name: string }>(
+      'select j.id, j.name from jobs j join projects p on p.id = j.project_id where p.name = $1', [name])).map((r) => [r.name, r.id]));
+    /** Sends signals one after another, so that their order is the order of their ids. */
+    const send = async (j: string, paths: string[]) => {
+      for (const path of paths) expect((await fetch(`${server.url}/ping/${r.pingKey}/${j}${path}`, { method: 'POST', body: path })).status).toBe(200);
+    };
+    const logs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `/log?n=${from + i}`);
+    const signals = async (j: string) => (await sql<{ body: string }>('select body from signals where job_id = $1 order by id', [ids.get(j)])).map((s) => s.body);
+    const timeline = async (j: string) => sql<{ message: string; old: boolean }>(
+      `select message, at < now() - interval '90 days' as old from timeline where job_id = $1 order by id`, [ids.get(j)]);
+    return { name, ids, send, logs, signals, timeline };
+  }
+
+  /** Timeline entries written long ago: `count` more, then every entry the job has so far made that old. */
+  async function backdate(jobId: number, count: number) {
+    await sql(`insert into timeline (job_id, at, kind, message)
+      select $1, now() - interval '120 days' + n * interval '1 minute', 'log', 'Log: long ago ' || n from generate_series(1, $2::int) as n`, [jobId, count]);
+    await sql(`update timeline set at = at - interval '100 days' where job_id = $1 and at > now() - interval '100 days'`, [jobId]);
+  }
+
+  const pruned = async (table: string) => Number(new RegExp(`pakyas_pruned_total\\{table="${table}"\\} (\\d+)`).exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+
+  it('keeps only the newest signals and timeline entries of a job flooded through its ping key, and nothing else changes', async () => {
+    const p = await project(['flooded', 'neighbour']);
+    const other = await project(['elsewhere']);
+    const before = { signals: await pruned('signals'), timeline: await pruned('timeline') };
+    const written = (await p.timeline('flooded')).length;
+
+    await p.send('neighbour', ['/start', '/0']);
+    await other.send('elsewhere', other.logs(1, 15));
+    await p.send('flooded', ['/start?rid=7d3f0a52-4a8e-4b7e-9b35-2f1a0c6e8d11']);
+    const started = (await adminClient(server).jobs.get.query({ project: p.name, job: 'flooded' })).running[0]!.startedAt;
+    await p.send('flooded', p.logs(1, 149));
+
+    // A pass counts what the pass before it saw, then prunes: two passes, a second each.
+    await eventually(async () => (await p.signals('flooded')).length === 20 && (await p.timeline('flooded')).length === 60, 10_000, 100);
+    expect(await p.signals('flooded')).toEqual(p.logs(130, 149));
+    expect((await p.timeline('flooded')).map((e) => e.message)).toEqual(p.logs(90, 149).map((l) => `Log: ${l}`));
+    expect(await pruned('signals') - before.signals).toBe(150 - 20);
+    expect(await pruned('timeline') - before.timeline).toBe(written + 150 - 60);
+
+    expect(await p.signals('neighbour')).toEqual(['/start', '/0']);
+    expect(await other.signals('elsewhere')).toEqual(other.logs(1, 15));
+    expect((await other.timeline('elsewhere')).length).toBe(written + 15);
+
+    // The job's state lives in its row, whole: the run that started before the flood is still open
+    // and its finish is judged against that start.
+    const flooded = await adminClient(server).jobs.get.query({ project: p.name, job: 'flooded' });
+    expect(flooded.state).toBe('running');
+    expect(flooded.running).toEqual([expect.objectContaining({ startedAt: started })]);
+    expect(flooded.signals.map((s) => s.body)).toEqual(p.logs(140, 149).reverse());
+    await p.send('flooded', ['/0?rid=7d3f0a52-4a8e-4b7e-9b35-2f1a0c6e8d11']);
+    const finished = await adminClient(server).jobs.get.query({ project: p.name, job: 'flooded' });
+    expect(finished.state).toBe('on_schedule');
+    expect(finished.lastRun).toMatchObject({ startedAt: started, exitCode: 0, outcome: 'on_schedule' });
+  });
+
+  it('deletes timeline entries past their age, but a quiet job keeps its newest page whatever its age', async () => {
+    const p = await project(['busy', 'quiet']);
+    await backdate(p.ids.get('busy')!, 5);
+    await backdate(p.ids.get('quiet')!, 55);
+    const quiet = await p.timeline('quiet');
+    expect(quiet.length).toBeGreaterThan(50);
+    expect(quiet.every((e) => e.old)).toBe(true);
+    // 52 new entries: more than the 50 every job keeps, fewer than the cap of 60 with the old ones.
+    await p.send('busy', p.logs(1, 52));
+
+    await eventually(async () => (await p.timeline('busy')).every((e) => !e.old) && (await p.timeline('quiet')).length === 50, 10_000, 100);
+    expect((await p.timeline('busy')).map((e) => e.message)).toEqual(p.logs(1, 52).map((l) => `Log: ${l}`));
+    expect(await p.timeline('quiet')).toEqual(quiet.slice(-50));
+  });
+
+  it('cuts a project over its total to a fair share: its noisiest jobs lose the most, a quiet one nothing', async () => {
+    const p = await project(['noisy', 'busy', 'quiet']);
+    await p.send('noisy', p.logs(1, 100));
+    await p.send('busy', p.logs(1, 15));
+    await p.send('quiet', p.logs(1, 5));
+    // 20 + 15 + 5 kept per job is 40, over the project's 30: each job keeps at most 12.
+    await eventually(async () => (await p.signals('noisy')).length === 12 && (await p.signals('busy')).length === 12, 10_000, 100);
+    expect(await p.signals('noisy')).toEqual(p.logs(89, 100));
+    expect(await p.signals('busy')).toEqual(p.logs(4, 15));
+    expect(await p.signals('quiet')).toEqual(p.logs(1, 5));
+  });
+
+  it('deletes no more when passes overlap (replicas, or a pass retried while the first still runs)', async () => {
+    const p = await project(['flooded']);
+    await p.send('flooded', p.logs(1, 60));
+    const pass = () => new Pruner(server.deps.db, RETENTION).pass(Date.now());
+    await Promise.all([pass(), pass(), pass()]);
+    await Promise.all([pass(), pass(), pass()]);
+    expect(await p.signals('flooded')).toEqual(p.logs(41, 60));
+  });
+});
+
+// A database from before retention (migration 006) holds signals nobody has counted yet.
+describe.skipIf(!DATABASE_URL)('upgrading a database from before retention', () => {
+  afterAll(cleanUp);
+
+  it('counts the signals it already held and prunes them like new ones', async () => {
+    const schema = newSchema();
+    let server = await startTestServer('postgres', { schema, pingRate: 0 });
+    const name = uniqueProject();
+    const { pingKey } = await adminClient(server).projects.applyConfig.mutate({
+      config: { project: name, jobs: [job('old')], channels: [], routes: [] },
+      source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+    });
+    for (let n = 1; n <= 30; n++) await fetch(`${server.url}/ping/${pingKey}/old/log`, { method: 'POST', body: `line ${n}` });
+    await server.close();
+    const db = openPostgres({ url: DATABASE_URL!, schema });
+    try {
+      await db.query('drop table retention_counts, retention_cursor');
+      await db.query('delete from pakyas_migrations where version = 6');
+    } finally {
+      await db.close();
+    }
+    server = await startTestServer('postgres', { schema, retention: RETENTION });
+    try {
+      const bodies = async () => (await adminClient(server).jobs.get.query({ project: name, job: 'old' })).signals.map((s) => s.body);
+      const kept = async () => (await server.deps.db.query<{ n: number }>('select count(*)::int as n from signals'))[0]!.n;
+      await eventually(async () => await kept() === 20, 10_000, 100);
+      expect(await bodies()).toEqual(Array.from({ length: 10 }, (_, i) => `line ${30 - i}`));
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
+describe('start-up with bad retention settings', () => {
+  it.each([
+    ['PAKYAS_RETENTION_SIGNALS', 'lots', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not 'lots'"],
+    ['PAKYAS_RETENTION_SIGNALS', '5', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not '5'"],
+    ['PAKYAS_RETENTION_DAYS', '1.5', "PAKYAS_RETENTION_DAYS must be a whole number from 1 to 36500 (the days timeline entries are kept; default 90), not '1.5'"],
+    ['PAKYAS_RETENTION_INTERVAL', '0s', "PAKYAS_RETENTION_INTERVAL must be a duration from 1s to 1d, like 30s, 5m or 1h (the time between prune passes; default 1m), not '0s'"],
+  ])('refuses to start with %s=%s and says what is allowed', async (name, value, message) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-retention-'));
+    const r = await runCli(['server', '--port', '0', '--data-dir', dataDir], { env: { [name]: value, DATABASE_URL: undefined } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`pakyas server: ${message}\n`);
+  });
+});
