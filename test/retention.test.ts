@@ -50,7 +50,7 @@ describe.each(backends)('retention on %s', (backend) => {
     const send = async (j: string, paths: string[]) => {
       for (const path of paths) expect((await fetch(`${server.url}/ping/${r.pingKey}/${j}${path}`, { method: 'POST', body: path })).status).toBe(200);
     };
-    const logs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `/log?n=${from + i}`);
+    const logs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `/log?host=n${from + i}`);
     const signals = async (j: string) => (await sql<{ body: string }>('select body from signals where job_id = $1 order by id', [ids.get(j)])).map((s) => s.body);
     const timeline = async (j: string) => sql<{ message: string; old: boolean }>(
       `select message, at < now() - interval '90 days' as old from timeline where job_id = $1 order by id`, [ids.get(j)]);
