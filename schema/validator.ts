@@ -8,9 +8,19 @@ export { schema };
 
 let compiled: ValidateFunction | null = null;
 
+/**
+ * Keywords the schema carries for editors only: yaml-language-server shows `patternErrorMessage`
+ * instead of "String does not match the pattern of …", and `markdownDescription`/`errorMessage`
+ * where given. To ajv they are annotations, declared so that strict mode can refuse typos.
+ */
+export const EDITOR_KEYWORDS = ['patternErrorMessage', 'errorMessage', 'markdownDescription'] as const;
+
 export function schemaValidator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: false });
+    // Strict: a keyword ajv does not know, a `required` key no `properties` declares, or a type
+    // keyword without its type is a mistake in the schema, found when it compiles.
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true });
+    for (const keyword of EDITOR_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
     compiled = ajv.compile(schema);
   }
   return compiled;
@@ -66,6 +76,8 @@ export function describeSchemaError(err: ErrorObject): string | null {
     case 'const':
       return `must be ${quote(p.allowedValue)}`;
     case 'enum':
+      // An unknown channel type: the discriminator's error says it, with the types allowed.
+      if (err.parentSchema === schema.$defs.channel.properties.type) return null;
       return `${quote(err.data)} is not allowed; allowed values are: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'pattern':
       if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;

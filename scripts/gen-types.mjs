@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url';
 const pascal = (s) => s.replace(/(^|[-_])([a-z])/g, (_, __, c) => c.toUpperCase());
 const refName = (ref) => pascal(ref.replace('#/$defs/', ''));
 
+const namesKeysOnly = (v) => Array.isArray(v.required) &&
+  Object.entries(v).every(([k, x]) => k === 'required' || (k === 'properties' && Object.values(x).every((p) => p === true)));
+
 function typeOf(schema, indent) {
   if (schema.$ref) return refName(schema.$ref);
   if ('const' in schema) return JSON.stringify(schema.const);
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  // A oneOf made only of `required` lists constrains which keys appear, not their types.
-  const variants = (schema.oneOf ?? []).filter((v) => !(v.required && Object.keys(v).length === 1));
+  // A oneOf of branches that only require keys (declared `true` for ajv's strict mode) constrains
+  // which keys appear, not their types.
+  const variants = (schema.oneOf ?? []).filter((v) => !namesKeysOnly(v));
   if (variants.length > 0) return variants.map((v) => typeOf(v, indent)).join(' | ');
   switch (schema.type) {
     case 'string': return 'string';
