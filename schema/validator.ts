@@ -2,6 +2,7 @@
 // allowed. ajv's own messages ("must match pattern ^(?=.)…") are for schema authors, not users.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../pakyas.schema.json' with { type: 'json' };
+import { hasDurationShape } from './duration.js';
 import { listOf } from './errors.js';
 
 export { schema };
@@ -79,10 +80,13 @@ export function describeSchemaError(err: ErrorObject): string | null {
       // An unknown channel type: the discriminator's error says it, with the types allowed.
       if (err.parentSchema === schema.$defs.channel.properties.type) return null;
       return `${quote(err.data)} is not allowed; allowed values are: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
-    case 'pattern':
+    case 'pattern': {
       if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;
       if (def === 'name') return `${quote(err.data)} is not a valid name; ${NAME_RULE}`;
-      return `${quote(err.data)} does not have the expected form`;
+      // The editor's sentence, for a pattern whose loader check said nothing (see isLoaderCheck).
+      const editor = (err.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage;
+      return `${quote(err.data)} does not have the expected form${editor ? `; ${editor.charAt(0).toLowerCase()}${editor.slice(1).replace(/\.$/, '')}` : ''}`;
+    }
     case 'maxLength':
       return def === 'name'
         ? `${quote(err.data)} is too long; ${NAME_RULE}`
@@ -125,6 +129,34 @@ export function describeSchemaError(err: ErrorObject): string | null {
     default:
       return err.message ?? 'is not allowed here';
   }
+}
+
+/**
+ * Whether the loader's own checks say more precisely what this error says. The schema's patterns
+ * for cron expressions, time zones, URLs and ${…} are the editor's copy of checks that `validate`
+ * makes exactly (which field of a cron expression is wrong, which settings of which channel read
+ * variables), so `validate` leaves their sentences to those checks.
+ */
+export function isLoaderCheck(err: ErrorObject, all: readonly ErrorObject[]): boolean {
+  if (err.keyword === 'pattern') {
+    const def = defName(err.parentSchema);
+    if (def === 'name') return false;
+    // Written as a duration but adding up to nothing (0s): the loader's range check says so.
+    if (def === 'duration') return typeof err.data === 'string' && hasDurationShape(err.data);
+    return true;
+  }
+  if (err.keyword === 'oneOf') {
+    // One address or a list of them: when the branch of the value's shape fails only on such
+    // patterns, the shape is right and the loader says what is wrong with the text.
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of all) {
+      if (e === err || !e.schemaPath.startsWith(`${err.schemaPath}/`) || !e.instancePath.startsWith(err.instancePath)) continue;
+      const branch = e.schemaPath.slice(err.schemaPath.length + 1).split('/')[0]!;
+      branches.set(branch, [...(branches.get(branch) ?? []), e]);
+    }
+    return [...branches.values()].some((errs) => errs.every((e) => isLoaderCheck(e, all)));
+  }
+  return false;
 }
 
 /** Whether an error is a branch detail of a oneOf that has its own sentence. */
