@@ -7,6 +7,9 @@ export type Name = string;
 /** A duration such as 30s, 5m, 1h30m or 2d (units d, h, m, s, largest first); at least 1s. */
 export type Duration = string;
 
+/** A cron expression as the cron daemon reads it: 5 fields, minute hour day-of-month month day-of-week, each a number, *, a range a-b, a step *\/n or a-b/n, or a list a,b; months jan–dec and weekdays sun–sat by name, 0 and 7 both Sunday. Or a macro: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly. */
+export type Cron = string;
+
 /** An IANA time zone name such as UTC, Europe/Berlin or America/New_York. Cron schedules are evaluated in it, across daylight-saving changes. */
 export type Timezone = string;
 
@@ -16,6 +19,7 @@ export type AlertAfter = number;
 /** Labels that routes and the dashboard filter on. */
 export type Tags = Name[];
 
+/** Settings every job inherits unless it sets its own. */
 export type Defaults = {
   /** Time zone of cron schedules (default UTC). */
   timezone?: Timezone;
@@ -27,11 +31,12 @@ export type Defaults = {
   alert_after?: AlertAfter;
 };
 
+/** A monitored job, by its name: when it is expected to run (a cron `schedule` or an `every` interval) and how it is judged. The name is used in the job's ping URL: /ping/{pingKey}/{name}. */
 export type Job = {
   /** What the job does, for the people who get paged. */
   description?: string;
-  /** A 5-field cron expression (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly, @yearly, evaluated in `timezone`. Use either `schedule` or `every`. */
-  schedule?: string;
+  /** When the job runs: a 5-field cron expression (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly, @yearly, evaluated in `timezone`. Use either `schedule` or `every`. */
+  schedule?: Cron;
   /** An interval measured from the start of the previous run, such as 15m. Use either `schedule` or `every`. */
   every?: Duration;
   /** Time zone of the cron schedule (default: defaults.timezone, else UTC). */
@@ -51,18 +56,21 @@ export type Job = {
 /** Where alerts are sent. `type` decides the other settings. */
 export type Channel = WebhookChannel | SlackChannel | DiscordChannel | PagerdutyChannel | EmailChannel;
 
-/** An http(s) URL. */
-export type Url = string;
-
-/** A secret; write it as ${PAKYAS_SECRET_…} so that it never sits in the repository. */
+/** A secret: write it as ${PAKYAS_SECRET_…}, read from the environment when the file is applied, so that it never sits in the repository; $$ is a literal $. */
 export type Secret = string;
+
+/** An http:// or https:// URL that carries its credential: write it as ${PAKYAS_SECRET_…} so that it never sits in the repository. */
+export type SecretHttpUrl = string;
+
+/** smtp:// or smtps:// with user, password, host and port only (no path or query), such as smtps://user:pass@smtp.example.com:465; a secret: write it as ${PAKYAS_SECRET_…}. */
+export type SecretSmtpUrl = string;
 
 /** A JSON POST to your own endpoint. */
 export type WebhookChannel = {
   /** webhook */
   type: "webhook";
   /** Where the JSON is POSTed. A secret, as such a URL often carries a credential: write it as ${PAKYAS_SECRET_…}. */
-  url: Url;
+  url: SecretHttpUrl;
   /** When set, each request carries a Pakyas-Signature header: an HMAC-SHA256 of the timestamp and body. */
   secret?: Secret;
 };
@@ -72,7 +80,7 @@ export type SlackChannel = {
   /** slack */
   type: "slack";
   /** The Slack incoming webhook URL (a secret: write it as ${PAKYAS_SECRET_…}). */
-  webhook_url: Url;
+  webhook_url: SecretHttpUrl;
   /** The channel the webhook posts to, such as #ops-alerts; shown in the timeline. Written as is: not a secret, so it reads no ${…}. */
   channel?: string;
 };
@@ -82,7 +90,7 @@ export type DiscordChannel = {
   /** discord */
   type: "discord";
   /** The Discord webhook URL (a secret: write it as ${PAKYAS_SECRET_…}). */
-  webhook_url: Url;
+  webhook_url: SecretHttpUrl;
 };
 
 /** PagerDuty Events API v2: triggers on bad transitions, resolves on recovery, one incident per job. */
@@ -92,7 +100,7 @@ export type PagerdutyChannel = {
   /** The integration's routing key (a secret: write it as ${PAKYAS_SECRET_…}). */
   routing_key: Secret;
   /** Overrides https://events.pagerduty.com/v2/enqueue (gateways, tests). Not a secret setting, so it reads no ${…}; plans show it with its user-info and query string hidden. */
-  events_url?: Url;
+  events_url?: string;
 };
 
 /** Email over SMTP. */
@@ -104,7 +112,7 @@ export type EmailChannel = {
   /** The From address; needs the channel's own smtp_url (the server's SMTP account always sends as its PAKYAS_SMTP_FROM). */
   from?: string;
   /** smtp:// or smtps://, user, password, host and port only (no path or query), such as smtps://user:pass@smtp.example.com:465 (a secret: write it as ${PAKYAS_SECRET_…}); default: the server's PAKYAS_SMTP_URL. */
-  smtp_url?: Url;
+  smtp_url?: SecretSmtpUrl;
 };
 
 /** A change of health that can alert. */

@@ -5,6 +5,11 @@ const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 export const MAX_DURATION_SECONDS = 366 * 86400;
 
+/** Whether the text is written as a duration, whatever it adds up to (0s and 400d are). */
+export function hasDurationShape(text: string): boolean {
+  return text !== '' && DURATION.test(text);
+}
+
 /** Seconds, or null when the text is not a duration of at least 1s and at most a year. */
 export function parseDuration(text: string): number | null {
   const m = DURATION.exec(text);

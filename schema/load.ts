@@ -3,6 +3,7 @@
 // zones, durations, channel references, which ${VAR}s may be read and where). Every error carries
 // file:line:col.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { ErrorObject } from 'ajv';
 import { cronError, isTimeZone } from '../server/core/windows.js';
 import { parseDuration } from './duration.js';
 import { closest } from './similar.js';
@@ -10,7 +11,7 @@ import { formatPath, listOf, type ConfigError, type PathSegment } from './errors
 import { normalise } from './normalise.js';
 import { SECRET_SETTINGS, type ChannelType, type PakyasFile, type ProjectConfig } from './types.js';
 import { urlSettingError } from '../server/core/channels.js';
-import { describeSchemaError, DURATION_RULE, isInnerDetail, schemaValidator } from './validator.js';
+import { describeSchemaError, DURATION_RULE, isInnerDetail, isLoaderCheck, schemaValidator } from './validator.js';
 import { configWarnings } from './warnings.js';
 import { expandVariables, referencedNames, type VariableRules } from './variables.js';
 
@@ -67,10 +68,15 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
 
   const validate = schemaValidator();
   const valid = validate(data);
+  const leftToLoader: ErrorObject[] = [];
   if (!valid) {
     const all = validate.errors ?? [];
     for (const err of all) {
       if (isInnerDetail(err, all)) continue;
+      if (isLoaderCheck(err, all)) {
+        leftToLoader.push(err);
+        continue;
+      }
       const message = describeSchemaError(err);
       if (message === null) continue;
       const path = pointerToPath(err.instancePath);
@@ -91,6 +97,14 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   checkSemantics(data, doc, rules, (offset, path, message) => {
     if (!schemaErrorPaths.has(formatPath(path))) at(offset, path, message);
   });
+  // A value the schema refused and the loader's checks passed would be a pattern stricter than
+  // its check, a bug in the schema: it is still an error, in the schema's words, never a pass.
+  for (const err of leftToLoader) {
+    const path = pointerToPath(err.instancePath);
+    const shown = formatPath(path);
+    const explained = errors.some((e) => e.path === shown || e.path.startsWith(`${shown}.`) || e.path.startsWith(`${shown}[`));
+    if (!explained) at(valueOffset(doc, path), path, describeSchemaError(err) ?? 'does not have the expected form');
+  }
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const raw = data as PakyasFile;
   const config = normalise(raw, rules);

@@ -3,15 +3,26 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../pakyas.schema.json' with { type: 'json' };
 import { MAX_GLOB_STARS } from '../server/core/routes.js';
+import { hasDurationShape } from './duration.js';
 import { listOf } from './errors.js';
 
 export { schema };
 
 let compiled: ValidateFunction | null = null;
 
+/**
+ * Keywords the schema carries for editors only: yaml-language-server shows `patternErrorMessage`
+ * instead of "String does not match the pattern of …", and `markdownDescription`/`errorMessage`
+ * where given. To ajv they are annotations, declared so that strict mode can refuse typos.
+ */
+export const EDITOR_KEYWORDS = ['patternErrorMessage', 'errorMessage', 'markdownDescription'] as const;
+
 export function schemaValidator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: false });
+    // Strict: a keyword ajv does not know, a `required` key no `properties` declares, or a type
+    // keyword without its type is a mistake in the schema, found when it compiles.
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true });
+    for (const keyword of EDITOR_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
     compiled = ajv.compile(schema);
   }
   return compiled;
@@ -67,14 +78,19 @@ export function describeSchemaError(err: ErrorObject): string | null {
     case 'const':
       return `must be ${quote(p.allowedValue)}`;
     case 'enum':
+      // An unknown channel type: the discriminator's error says it, with the types allowed.
+      if (err.parentSchema === schema.$defs.channel.properties.type) return null;
       return `${quote(err.data)} is not allowed; allowed values are: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
-    case 'pattern':
+    case 'pattern': {
       if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;
       if (def === 'name') return `${quote(err.data)} is not a valid name; ${NAME_RULE}`;
-      if (err.parentSchema === schema.$defs.route.properties.match.properties.job) {
+      if (err.parentSchema === schema.$defs.route.properties.match.properties.job.allOf[0]) {
         return `${quote(err.data)} has too many \`*\`: a job glob may have at most ${MAX_GLOB_STARS} \`*\``;
       }
-      return `${quote(err.data)} does not have the expected form`;
+      // The editor's sentence, for a pattern whose loader check said nothing (see isLoaderCheck).
+      const editor = (err.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage;
+      return `${quote(err.data)} does not have the expected form${editor ? `; ${editor.charAt(0).toLowerCase()}${editor.slice(1).replace(/\.$/, '')}` : ''}`;
+    }
     case 'maxLength':
       return def === 'name'
         ? `${quote(err.data)} is too long; ${NAME_RULE}`
@@ -117,6 +133,34 @@ export function describeSchemaError(err: ErrorObject): string | null {
     default:
       return err.message ?? 'is not allowed here';
   }
+}
+
+/**
+ * Whether the loader's own checks say more precisely what this error says. The schema's patterns
+ * for cron expressions, time zones, URLs and ${…} are the editor's copy of checks that `validate`
+ * makes exactly (which field of a cron expression is wrong, which settings of which channel read
+ * variables), so `validate` leaves their sentences to those checks.
+ */
+export function isLoaderCheck(err: ErrorObject, all: readonly ErrorObject[]): boolean {
+  if (err.keyword === 'pattern') {
+    const def = defName(err.parentSchema);
+    if (def === 'name') return false;
+    // Written as a duration but adding up to nothing (0s): the loader's range check says so.
+    if (def === 'duration') return typeof err.data === 'string' && hasDurationShape(err.data);
+    return true;
+  }
+  if (err.keyword === 'oneOf') {
+    // One address or a list of them: when the branch of the value's shape fails only on such
+    // patterns, the shape is right and the loader says what is wrong with the text.
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of all) {
+      if (e === err || !e.schemaPath.startsWith(`${err.schemaPath}/`) || !e.instancePath.startsWith(err.instancePath)) continue;
+      const branch = e.schemaPath.slice(err.schemaPath.length + 1).split('/')[0]!;
+      branches.set(branch, [...(branches.get(branch) ?? []), e]);
+    }
+    return [...branches.values()].some((errs) => errs.every((e) => isLoaderCheck(e, all)));
+  }
+  return false;
 }
 
 /** Whether an error is a branch detail of a oneOf that has its own sentence. */

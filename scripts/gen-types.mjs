@@ -7,12 +7,19 @@ import { fileURLToPath } from 'node:url';
 const pascal = (s) => s.replace(/(^|[-_])([a-z])/g, (_, __, c) => c.toUpperCase());
 const refName = (ref) => pascal(ref.replace('#/$defs/', ''));
 
+// A description may say `*/15`, which would end the comment.
+const comment = (text) => `/** ${text.replace(/\*\//g, '*\\/')} */`;
+
+const namesKeysOnly = (v) => Array.isArray(v.required) &&
+  Object.entries(v).every(([k, x]) => k === 'required' || (k === 'properties' && Object.values(x).every((p) => p === true)));
+
 function typeOf(schema, indent) {
   if (schema.$ref) return refName(schema.$ref);
   if ('const' in schema) return JSON.stringify(schema.const);
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  // A oneOf made only of `required` lists constrains which keys appear, not their types.
-  const variants = (schema.oneOf ?? []).filter((v) => !(v.required && Object.keys(v).length === 1));
+  // A oneOf of branches that only require keys (declared `true` for ajv's strict mode) constrains
+  // which keys appear, not their types.
+  const variants = (schema.oneOf ?? []).filter((v) => !namesKeysOnly(v));
   if (variants.length > 0) return variants.map((v) => typeOf(v, indent)).join(' | ');
   switch (schema.type) {
     case 'string': return 'string';
@@ -32,7 +39,7 @@ function objectType(schema, indent) {
   const required = new Set(schema.required ?? []);
   const lines = [];
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
-    const doc = prop.description ? `${pad}/** ${prop.description.replace(/\*\//g, '*\\/')} */\n` : '';
+    const doc = prop.description ? `${pad}${comment(prop.description)}\n` : '';
     const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
     lines.push(`${doc}${pad}${name}${required.has(key) ? '' : '?'}: ${typeOf(prop, indent + 1)};`);
   }
@@ -49,10 +56,10 @@ export function generateTypes(schema) {
     '',
   ];
   for (const [name, def] of Object.entries(schema.$defs)) {
-    if (def.description) out.push(`/** ${def.description} */`);
+    if (def.description) out.push(comment(def.description));
     out.push(`export type ${pascal(name)} = ${typeOf(def, 0)};`, '');
   }
-  out.push(`/** ${schema.description} */`, `export type PakyasFile = ${typeOf(schema, 0)};`, '');
+  out.push(comment(schema.description), `export type PakyasFile = ${typeOf(schema, 0)};`, '');
   return out.join('\n');
 }
 

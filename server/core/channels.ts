@@ -48,7 +48,8 @@ export function parseSmtpUrl(text: string): Parsed<SmtpServer> {
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return { ok: false, message: `must start with smtp:// or smtps://, not ${url.protocol.slice(0, 20)}//` };
   if (url.hostname === '') return { ok: false, message: 'has no host; write it like smtps://user:password@smtp.example.com:465' };
   if (text.includes('?') || url.hash !== '' || text.includes('#')) return { ok: false, message: 'may not have a query string or fragment (?…, #…): only user, password, host and port are read' };
-  if (url.pathname !== '' && url.pathname !== '/') return { ok: false, message: 'may not have a path: only user, password, host and port are read' };
+  // On the text, not the parsed URL: `smtp://h/.` parses to the path `/`, but was written with one.
+  if (!/^smtps?:\/\/[^/?#]*\/?$/i.test(text.trim())) return { ok: false, message: 'may not have a path: only user, password, host and port are read' };
   const secure = url.protocol === 'smtps:';
   const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port);
   let auth: SmtpServer['auth'] = null;
