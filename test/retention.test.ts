@@ -28,7 +28,7 @@ describe('a project cap shared among its jobs', () => {
 
 // Small caps so that a test floods past them in a second; a pass every second.
 const RETENTION: RetentionSettings = {
-  signalsPerJob: 20, timelinePerJob: 60, timelineDays: 90, signalsPerProject: 30, timelinePerProject: 200, intervalSeconds: 1,
+  signalsPerJob: 20, timelinePerJob: 60, alertsPerJob: 5, timelineDays: 90, signalsPerProject: 30, timelinePerProject: 200, alertsPerProject: 1000, intervalSeconds: 1,
 };
 
 describe.each(backends)('retention on %s', (backend) => {
@@ -155,7 +155,7 @@ describe.skipIf(!DATABASE_URL)('upgrading a database from before retention', () 
     const db = openPostgres({ url: DATABASE_URL!, schema });
     try {
       await db.query('drop table retention_counts, retention_cursor');
-      await db.query('delete from pakyas_migrations where version = 6');
+      await db.query('delete from pakyas_migrations where version in (6, 7)');
     } finally {
       await db.close();
     }
@@ -175,7 +175,9 @@ describe('start-up with bad retention settings', () => {
   it.each([
     ['PAKYAS_RETENTION_SIGNALS', 'lots', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not 'lots'"],
     ['PAKYAS_RETENTION_SIGNALS', '5', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not '5'"],
-    ['PAKYAS_RETENTION_DAYS', '1.5', "PAKYAS_RETENTION_DAYS must be a whole number from 1 to 36500 (the days timeline entries are kept; default 90), not '1.5'"],
+    ['PAKYAS_RETENTION_DAYS', '1.5', "PAKYAS_RETENTION_DAYS must be a whole number from 1 to 36500 (the days timeline entries and alerts are kept; default 90), not '1.5'"],
+    ['PAKYAS_RETENTION_ALERTS', '0', "PAKYAS_RETENTION_ALERTS must be a whole number from 1 up (the alerts kept per job; default 1000), not '0'"],
+    ['PAKYAS_RETENTION_PROJECT_ALERTS', '1e6', "PAKYAS_RETENTION_PROJECT_ALERTS must be a whole number from 1 up (the alerts kept per project; default 100000), not '1e6'"],
     ['PAKYAS_RETENTION_INTERVAL', '0s', "PAKYAS_RETENTION_INTERVAL must be a duration from 1s to 1d, like 30s, 5m or 1h (the time between prune passes; default 1m), not '0s'"],
   ])('refuses to start with %s=%s and says what is allowed', async (name, value, message) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-retention-'));
