@@ -152,8 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log(`retention pass failed (pg-boss retries it): ${err.message}`);
       throw err;
     });
-    metrics.countPruned('signals', pruned.signals);
-    metrics.countPruned('timeline', pruned.timeline);
+    for (const [table, rows] of Object.entries(pruned)) metrics.countPruned(table, rows);
   });
   await queuePassNow(boss);
 

@@ -14,8 +14,8 @@ export class Metrics {
   httpErrors = 0;
   /** Transactions that wrote signals: with group commit, fewer than the signals. */
   signalTransactions = 0;
-  /** Rows deleted by retention passes, by table; both present from the start, as counters should be. */
-  readonly pruned = new Map<string, number>([['signals', 0], ['timeline', 0]]);
+  /** Rows deleted by retention passes, by table; each present from the start, as counters should be. */
+  readonly pruned = new Map<string, number>([['signals', 0], ['timeline', 0], ['alerts', 0], ['deliveries', 0]]);
 
   countSignal(kind: string): void { inc(this.signals, kind); }
 
@@ -62,7 +62,7 @@ export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: st
   for (const [k, v] of m.alerts) out.push(`pakyas_alerts_total{transition="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_alert_deliveries_total Alert delivery attempts made by this process, by result (sent, retry, failed).', '# TYPE pakyas_alert_deliveries_total counter');
   for (const [k, v] of m.deliveries) out.push(`pakyas_alert_deliveries_total{result="${esc(k)}"} ${v}`);
-  out.push('# HELP pakyas_pruned_total Rows deleted by this process\'s retention passes, by table (signals, timeline).', '# TYPE pakyas_pruned_total counter');
+  out.push('# HELP pakyas_pruned_total Rows deleted by this process\'s retention passes, by table (signals, timeline, alerts, deliveries).', '# TYPE pakyas_pruned_total counter');
   for (const [k, v] of m.pruned) out.push(`pakyas_pruned_total{table="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_check_lag_seconds How late deadline and overrun checks ran after their time.', '# TYPE pakyas_check_lag_seconds summary');
   out.push(`pakyas_check_lag_seconds_sum ${m.checkLagSecondsSum}`, `pakyas_check_lag_seconds_count ${m.checks}`);

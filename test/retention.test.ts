@@ -2,17 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSpec } from '../schema/types.js';
+import type { ChannelSpec, JobSpec, RouteSpec } from '../schema/types.js';
 import { fairShare } from '../server/core/retention.js';
 import { openPostgres } from '../server/db/postgres.js';
 import type { RunningServer } from '../server/main.js';
 import { Pruner, type RetentionSettings } from '../server/retention.js';
 import { runCli } from './helpers/cli.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { adminClient, backends, cleanUp, DATABASE_URL, eventually, newSchema, startTestServer, uniqueProject } from './helpers/server.js';
 
-const job = (name: string): JobSpec => ({
+const job = (name: string, o: Partial<JobSpec> = {}): JobSpec => ({
   name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300,
-  maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1,
+  maxDurationSeconds: 3600, tags: [], paused: false, alertAfter: 1, ...o,
 });
 
 describe('a project cap shared among its jobs', () => {
@@ -28,22 +29,31 @@ describe('a project cap shared among its jobs', () => {
 
 // Small caps so that a test floods past them in a second; a pass every second.
 const RETENTION: RetentionSettings = {
-  signalsPerJob: 20, timelinePerJob: 60, timelineDays: 90, signalsPerProject: 30, timelinePerProject: 200, intervalSeconds: 1,
+  signalsPerJob: 20, timelinePerJob: 60, alertsPerJob: 5, timelineDays: 90, signalsPerProject: 30, timelinePerProject: 200, alertsPerProject: 1000, intervalSeconds: 1,
 };
 
 describe.each(backends)('retention on %s', (backend) => {
   let server: RunningServer;
-  beforeAll(async () => { server = await startTestServer(backend, { pingRate: 0, retention: RETENTION }); });
-  afterAll(async () => { await server?.close(); await cleanUp(); });
+  /** A webhook receiver that answers, and one that answers every request with a 500 (its deliveries stay pending, retried). */
+  let receiver: Receiver;
+  let down: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    down = await startReceiver();
+    down.failNext(Number.MAX_SAFE_INTEGER);
+    server = await startTestServer(backend, { pingRate: 0, retention: RETENTION });
+  });
+  afterAll(async () => { await server?.close(); await receiver?.close(); await down?.close(); await cleanUp(); });
 
   const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => server.deps.db.query<T>(text, params);
 
-  async function project(jobs: string[]) {
+  async function project(jobs: Array<string | JobSpec>, alerting: { channels: ChannelSpec[]; routes: RouteSpec[] } = { channels: [], routes: [] }) {
     const name = uniqueProject();
-    const r = await adminClient(server).projects.applyConfig.mutate({
-      config: { project: name, jobs: jobs.map(job), channels: [], routes: [] },
+    const apply = (routes: RouteSpec[]) => adminClient(server).projects.applyConfig.mutate({
+      config: { project: name, jobs: jobs.map((j) => (typeof j === 'string' ? job(j) : j)), channels: alerting.channels, routes },
       source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
     });
+    const r = await apply(alerting.routes);
     const ids = new Map((await sql<{ id: number; name: string }>(
       'select j.id, j.name from jobs j join projects p on p.id = j.project_id where p.name = $1', [name])).map((r) => [r.name, r.id]));
     /** Sends signals one after another, so that their order is the order of their ids. */
@@ -54,7 +64,12 @@ describe.each(backends)('retention on %s', (backend) => {
     const signals = async (j: string) => (await sql<{ body: string }>('select body from signals where job_id = $1 order by id', [ids.get(j)])).map((s) => s.body);
     const timeline = async (j: string) => sql<{ message: string; old: boolean }>(
       `select message, at < now() - interval '90 days' as old from timeline where job_id = $1 order by id`, [ids.get(j)]);
-    return { name, ids, send, logs, signals, timeline };
+    /** Each alert of the job, oldest first: its transition and the signal body it quotes. */
+    const alerts = async (j: string) => (await sql<{ transition: string; tail: string | null }>(
+      `select transition, evidence->>'outputTail' as tail from alerts where job_id = $1 order by id`, [ids.get(j)])).map((a) => `${a.transition} ${a.tail}`);
+    /** The routes changed, as an operator would: the jobs, their state and their alerts stay. */
+    const reroute = async (routes: RouteSpec[]) => { await apply(routes); };
+    return { name, ids, send, logs, signals, timeline, alerts, reroute };
   }
 
   /** Timeline entries written long ago: `count` more, then every entry the job has so far made that old. */
@@ -136,6 +151,111 @@ describe.each(backends)('retention on %s', (backend) => {
     await Promise.all([pass(), pass(), pass()]);
     expect(await p.signals('flooded')).toEqual(p.logs(41, 60));
   });
+
+  const hook = (name: string, to: Receiver, path: string): ChannelSpec => ({ name, type: 'webhook', settings: { url: `${to.url}${path}` } });
+  const route = (notify: string, on: RouteSpec['on'], jobGlob = '*'): RouteSpec => ({ match: { job: jobGlob }, notify: [notify], on });
+  /** What the receiver got at `path` about a job, in order: each alert's transition and the signal body it quotes. */
+  const heard = (path: string, j: string) => receiver.received.filter((x) => x.path === path && x.json.job === j)
+    .map((x) => `${x.json.transition} ${x.json.evidence.outputTail ?? null}`);
+  const deliveries = (jobId: number) => sql<{ tail: string | null; channel: string; status: string }>(
+    `select a.evidence->>'outputTail' as tail, d.channel, d.status from deliveries d join alerts a on a.id = d.alert_id
+     where d.job_id = $1 order by d.id`, [jobId]);
+  /**
+   * Until the job's `count` deliveries are recorded as sent and its alerts counted by a pass: from
+   * then on each of its alerts may go at once, but for those that are needed.
+   */
+  const settled = (jobId: number, count: number) => eventually(async () => {
+    const all = await deliveries(jobId);
+    const [c] = await sql<{ alerts: number }>('select alerts from retention_counts where job_id = $1', [jobId]);
+    return all.length === count && all.every((d) => d.status === 'sent') && c?.alerts === count;
+  }, 10_000, 100);
+
+  it('keeps the newest alerts of a job flooded with failures and recoveries through its ping key, and those still being delivered', async () => {
+    const path = `/flood-${Date.now()}`;
+    const channels = [hook('ops', receiver, path), hook('pager', down, path)];
+    const p = await project(['flooded', 'neighbour'], { channels, routes: [route('ops', ['failed', 'recovered']), route('pager', ['failed'], 'flooded')] });
+    const other = await project(['elsewhere'], { channels, routes: [route('ops', ['failed', 'recovered'])] });
+    const before = { alerts: await pruned('alerts'), deliveries: await pruned('deliveries') };
+
+    await p.send('neighbour', ['/fail?host=n1', '/0?host=n2']);
+    await other.send('elsewhere', ['/fail?host=e1', '/0?host=e2', '/fail?host=e3']);
+    // The first failure goes to the pager too, which is down: that delivery stays pending, retried.
+    await p.send('flooded', ['/fail?host=f0']);
+    await eventually(async () => (await deliveries(p.ids.get('flooded')!)).some((d) => d.channel === 'pager'));
+    await p.reroute([route('ops', ['failed', 'recovered'])]);
+    const flood = Array.from({ length: 15 }, (_, i) => [`/0?host=r${i + 1}`, `/fail?host=f${i + 1}`]).flat();
+    await p.send('flooded', flood);
+    const sent = ['failed /fail?host=f0', ...flood.map((path) => `${path.startsWith('/0') ? 'recovered' : 'failed'} ${path}`)];
+
+    // 31 alerts: the newest 5 stay, and the first, still owed to the pager; the other 25 go, each
+    // with its one delivery, once sent.
+    await eventually(async () => (await p.alerts('flooded')).length === 6 && await pruned('alerts') - before.alerts === 25, 10_000, 100);
+    expect(await p.alerts('flooded')).toEqual([sent[0], ...sent.slice(-5)]);
+    expect(await pruned('deliveries') - before.deliveries).toBe(25);
+    expect((await deliveries(p.ids.get('flooded')!)).filter((d) => d.status === 'pending')).toEqual([{ tail: '/fail?host=f0', channel: 'pager', status: 'pending' }]);
+    expect(heard(path, 'flooded')).toEqual(sent);
+
+    expect(await p.alerts('neighbour')).toEqual(['failed /fail?host=n1', 'recovered /0?host=n2']);
+    expect(await other.alerts('elsewhere')).toEqual(['failed /fail?host=e1', 'recovered /0?host=e2', 'failed /fail?host=e3']);
+
+    // The recovery after pruning is routed from the failure before it, as ever.
+    await p.send('flooded', ['/0?host=r16']);
+    await eventually(async () => heard(path, 'flooded').length === sent.length + 1);
+    expect(heard(path, 'flooded').at(-1)).toBe('recovered /0?host=r16');
+  });
+
+  it('deletes alerts past their age, but not a failure that has not recovered: its recovery still reaches the channel told', async () => {
+    const path = `/age-${Date.now()}`;
+    const p = await project(['stuck', 'recovered'], { channels: [hook('ops', receiver, path)], routes: [route('ops', ['failed', 'recovered'])] });
+    await p.send('recovered', ['/fail?host=a1', '/0?host=a2', '/fail?host=a3', '/0?host=a4']);
+    await p.send('stuck', ['/fail?host=s1']);
+    await settled(p.ids.get('recovered')!, 4);
+    await settled(p.ids.get('stuck')!, 1);
+    await sql(`update alerts set at = at - interval '120 days' where job_id in ($1, $2)`, [p.ids.get('stuck'), p.ids.get('recovered')]);
+
+    // The last recovery stays, as where the next one's routing starts.
+    await eventually(async () => (await p.alerts('recovered')).length === 1, 10_000, 100);
+    expect(await p.alerts('recovered')).toEqual(['recovered /0?host=a4']);
+    expect(await p.alerts('stuck')).toEqual(['failed /fail?host=s1']);
+    await p.send('stuck', ['/0?host=s2']);
+    await eventually(async () => heard(path, 'stuck').length === 2);
+    expect(heard(path, 'stuck')).toEqual(['failed /fail?host=s1', 'recovered /0?host=s2']);
+  });
+
+  it('keeps of the bad news since the last recovery the newest told to each channel, so the recovery reaches every one', async () => {
+    const [ops, oncall] = [`/ops-${Date.now()}`, `/oncall-${Date.now()}`];
+    const p = await project([job('slow', { maxDurationSeconds: 1 })], {
+      channels: [hook('ops', receiver, ops), hook('oncall', receiver, oncall)],
+      routes: [route('ops', ['failed', 'recovered']), route('oncall', ['overrunning', 'recovered'])],
+    });
+    // Overrunning, failed, overrunning, failed: four alerts and no recovery.
+    for (const n of [1, 2]) {
+      await p.send('slow', ['/start']);
+      await eventually(async () => (await p.alerts('slow')).length === 2 * n - 1, 5000);
+      await p.send('slow', [`/fail?host=f${n}`]);
+    }
+    await settled(p.ids.get('slow')!, 4);
+    await sql(`update alerts set at = at - interval '120 days' where job_id = $1`, [p.ids.get('slow')]);
+
+    await eventually(async () => (await p.alerts('slow')).length === 2, 10_000, 100);
+    expect(await p.alerts('slow')).toEqual(['overrunning null', 'failed /fail?host=f2']);
+    await p.send('slow', ['/0?host=r']);
+    await eventually(async () => heard(ops, 'slow').length === 3 && heard(oncall, 'slow').length === 3);
+    expect(heard(ops, 'slow')).toEqual(['failed /fail?host=f1', 'failed /fail?host=f2', 'recovered /0?host=r']);
+    expect(heard(oncall, 'slow')).toEqual(['overrunning null', 'overrunning null', 'recovered /0?host=r']);
+  });
+
+  it('cuts a project over its alert total to a fair share, whether or not any channel hears them', async () => {
+    const p = await project(['noisy', 'quiet']);
+    await p.send('noisy', Array.from({ length: 4 }, (_, i) => [`/fail?host=f${i + 1}`, `/0?host=r${i + 1}`]).flat());
+    await p.send('quiet', ['/fail?host=q1', '/0?host=q2']);
+    // The server's own passes count them and cut the noisy job to its 5.
+    await eventually(async () => (await p.alerts('noisy')).length === 5, 10_000, 100);
+    // 5 + 2 kept per job is over a project total of 6: each job keeps at most 4.
+    await new Pruner(server.deps.db, { ...RETENTION, alertsPerProject: 6 }).pass(Date.now());
+    expect(await p.alerts('noisy')).toEqual(['failed /fail?host=f3', 'recovered /0?host=r3', 'failed /fail?host=f4', 'recovered /0?host=r4']);
+    expect(await p.alerts('quiet')).toEqual(['failed /fail?host=q1', 'recovered /0?host=q2']);
+  });
 });
 
 // A database from before retention (migration 006) holds signals nobody has counted yet.
@@ -155,7 +275,7 @@ describe.skipIf(!DATABASE_URL)('upgrading a database from before retention', () 
     const db = openPostgres({ url: DATABASE_URL!, schema });
     try {
       await db.query('drop table retention_counts, retention_cursor');
-      await db.query('delete from pakyas_migrations where version = 6');
+      await db.query('delete from pakyas_migrations where version in (6, 7)');
     } finally {
       await db.close();
     }
@@ -175,7 +295,9 @@ describe('start-up with bad retention settings', () => {
   it.each([
     ['PAKYAS_RETENTION_SIGNALS', 'lots', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not 'lots'"],
     ['PAKYAS_RETENTION_SIGNALS', '5', "PAKYAS_RETENTION_SIGNALS must be a whole number from 10 up (the signals kept per job; default 1000), not '5'"],
-    ['PAKYAS_RETENTION_DAYS', '1.5', "PAKYAS_RETENTION_DAYS must be a whole number from 1 to 36500 (the days timeline entries are kept; default 90), not '1.5'"],
+    ['PAKYAS_RETENTION_DAYS', '1.5', "PAKYAS_RETENTION_DAYS must be a whole number from 1 to 36500 (the days timeline entries and alerts are kept; default 90), not '1.5'"],
+    ['PAKYAS_RETENTION_ALERTS', '0', "PAKYAS_RETENTION_ALERTS must be a whole number from 1 up (the alerts kept per job; default 1000), not '0'"],
+    ['PAKYAS_RETENTION_PROJECT_ALERTS', '1e6', "PAKYAS_RETENTION_PROJECT_ALERTS must be a whole number from 1 up (the alerts kept per project; default 100000), not '1e6'"],
     ['PAKYAS_RETENTION_INTERVAL', '0s', "PAKYAS_RETENTION_INTERVAL must be a duration from 1s to 1d, like 30s, 5m or 1h (the time between prune passes; default 1m), not '0s'"],
   ])('refuses to start with %s=%s and says what is allowed', async (name, value, message) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-retention-'));
