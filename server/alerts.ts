@@ -3,7 +3,7 @@
 // job's timeline.
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
-import { scheduleWakes } from './checks.js';
+import { scheduleWakes, type Waker } from './checks.js';
 import { channelProblems, parseSmtpUrl } from './core/channels.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
@@ -11,7 +11,7 @@ import type { AlertIntent, TimelineEntry } from './core/state.js';
 import { channelsAlertedSinceRecovery, claimDueDeliveries, insertAlerts, settleAttempts, type ClaimedDelivery, type SettledAttempt } from './db/alerts.js';
 import { loadRoutes } from './db/config.js';
 import type { JobRow } from './db/jobs.js';
-import type { Database, Queryable } from './db/port.js';
+import type { Database, Transaction } from './db/port.js';
 import { insertTimelineMany } from './db/timeline.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
@@ -76,11 +76,13 @@ const BAD = new Set(['failed', 'missing', 'overrunning']);
 
 /**
  * Writes the alerts that judged jobs owe and queues one delivery per channel, in the judging
- * transaction, with a few statements however many jobs owe alerts. Returns how many deliveries
- * were queued, so that the caller starts them after commit; the tick queued here is what sends
- * them should this process stop first.
+ * transaction, with a few statements however many jobs owe alerts. The delivery worker of this
+ * process starts on them after commit; the tick queued here is what sends them should this
+ * process stop first.
  */
-export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>): Promise<number> {
+export async function recordAlerts(
+  deps: { boss: PgBoss; alertWaker: Waker }, tx: Transaction, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>,
+): Promise<void> {
   const routes = new Map<number, RouteSpec[]>();
   const rows: Array<{ jobId: number; alert: AlertIntent; channels: string[] }> = [];
   const unheard: Array<{ jobId: number; entries: TimelineEntry[] }> = [];
@@ -109,9 +111,11 @@ export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ jo
     }
   }
   const ids = await insertAlerts(tx, rows);
-  if (ids.length > 0) await scheduleWakes(boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
+  if (ids.length > 0) {
+    await scheduleWakes(deps.boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
+    tx.afterCommit(() => deps.alertWaker.at(Date.now()));
+  }
   await insertTimelineMany(tx, unheard);
-  return ids.length;
 }
 
 /**

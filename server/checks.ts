@@ -8,7 +8,7 @@
 // few rows. Judging is a compare-and-set in server/core/status.ts, so a duplicated, retried or
 // early tick does nothing.
 import type { PgBoss } from 'pg-boss';
-import type { Queryable } from './db/port.js';
+import type { Queryable, Transaction } from './db/port.js';
 
 export const TICK_QUEUE = 'pakyas-ticks';
 /** Ticks are this far apart at most: a deadline is judged within this of its time. */
@@ -134,6 +134,15 @@ export async function scheduleWakes(
   if (ticks.size === 0) return [];
   await boss.insert(queue, [...ticks.values()], { db: bossDb(tx) });
   return [...ticks.keys()];
+}
+
+/**
+ * Queues the ticks for wake-ups at `times` in the transaction, and arms this process's timer for
+ * them once it commits (an armed timer whose tick is not committed yet would wake for nothing).
+ */
+export async function queueWakes(deps: { boss: PgBoss; waker: Waker }, tx: Transaction, times: number[]): Promise<void> {
+  const ticks = await scheduleWakes(deps.boss, tx, times, { queued: deps.waker });
+  if (ticks.length > 0) tx.afterCommit(() => { for (const at of ticks) deps.waker.at(at); });
 }
 
 /** The wake-up to keep: a new one only when the state needs looking at before the pending one. */

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
-import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
+import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, type AlertSettings } from './alerts.js';
 import { checkChosenToken, ensureAdminToken } from './auth.js';
 import { scheduleWakes, TICK_QUEUE, TICK_QUEUE_OPTIONS, Waker, type TickData } from './checks.js';
 import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
@@ -104,11 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // This process sends what it queued at once, and its retries on time, without waiting for
   // pg-boss to fetch the tick: the ticks are for replicas and restarts.
   const alertWaker = new Waker(() => { deliverer.drain().catch((err: Error) => log(`claiming alert deliveries failed: ${err.message}`)); });
-  const judging: JudgeDeps = {
-    db, boss, waker, alertWaker,
-    recordAlerts: (tx, owed) => recordAlerts(boss, tx, owed),
-    onStep: (_job, _before, result) => metrics.countStep(result),
-  };
+  const judging: JudgeDeps = { db, boss, waker, alertWaker, metrics };
   const deps: ServerDeps = {
     ...judging, metrics, log, startedAt: Date.now(), alertSettings,
     pingLimiter: new RateLimiter(pingRate, pingRate * 2),

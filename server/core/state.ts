@@ -1,5 +1,6 @@
-// The judged state of a job, and the events that move it. Times are epoch milliseconds, so the
-// state stores as plain JSON and compares without parsing.
+// The judged state of a job, the events that move it, and what a step owes (timeline entries and
+// alerts). Times are epoch milliseconds, so the state stores as plain JSON and compares without
+// parsing.
 import type { JobSpec } from '../../schema/types.js';
 
 /** The outcome alerts are judged on (SPEC §1). */
@@ -75,6 +76,8 @@ export interface SignalEvent {
   host?: string | null;
   /** For log signals: the message (the first line of the body). */
   message?: string | null;
+  /** The end of the job's output sent with the signal (the body), for the alerts of the run it finishes. */
+  output?: string | null;
   replayed?: boolean;
 }
 
@@ -108,16 +111,10 @@ export interface AlertIntent {
   evidence: Record<string, unknown>;
 }
 
-export type CheckIntent =
-  | { kind: 'deadline'; at: number; due: number; deadline: number }
-  | { kind: 'overrun'; at: number; runId: string }
-  | { kind: 'resume'; at: number; until: number };
-
 export interface Step {
   state: JobState;
   timeline: TimelineEntry[];
   alerts: AlertIntent[];
-  checks: CheckIntent[];
 }
 
 /**
