@@ -3,7 +3,7 @@
 // job's timeline.
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
-import { scheduleWakes, type Waker } from './checks.js';
+import { scheduleWakes, TICK_QUEUE_OPTIONS } from './ticks.js';
 import { channelProblems, parseSmtpUrl } from './core/channels.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
@@ -15,6 +15,7 @@ import type { Database, Transaction } from './db/port.js';
 import { insertTimelineMany } from './db/timeline.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
+import { Waker } from './waker.js';
 
 /** Ticks of alert delivery: each claims every delivery due by then (Deliverer). */
 export const DELIVERY_QUEUE = 'pakyas-delivery-ticks';
@@ -126,6 +127,11 @@ export async function recordAlerts(
  * run side by side, so a receiver that hangs holds up only its own deliveries.
  */
 export class Deliverer {
+  /**
+   * Wakes this process's deliveries: it sends what it queued at once, and its retries on time,
+   * without waiting for pg-boss to fetch the tick (the ticks are for replicas and restarts).
+   */
+  readonly waker: Waker;
   private inFlight = 0;
   private draining: Promise<void> | null = null;
   private again = false;
@@ -136,13 +142,25 @@ export class Deliverer {
 
   constructor(
     private readonly db: Database, private readonly boss: PgBoss, private readonly settings: AlertSettings,
-    private readonly hooks: { wake: (at: number) => void; log: (line: string) => void; onResult?: (status: SettledAttempt['status']) => void },
+    private readonly hooks: { log: (line: string) => void; onResult?: (status: SettledAttempt['status']) => void },
     private readonly capacity = 300, private readonly batch = 100,
   ) {
+    this.waker = new Waker(() => { this.drain().catch((err: Error) => hooks.log(`claiming alert deliveries failed: ${err.message}`)); });
     // Long enough for the slowest send to time out and its result to be recorded: should the
     // claim lapse first, a second worker would send the attempt again (the receiver would see the
     // same idempotency key twice). Short enough that a dead worker's alerts are not long delayed.
     this.leaseMs = settings.timeoutMs + Math.max(settings.timeoutMs, 5000);
+  }
+
+  /**
+   * Takes this process's share of delivery ticks, and claims at once whatever a process that stopped
+   * left due. The Deliverer schedules retries with backoff itself (each timeline entry says when the
+   * next attempt comes), and a claim that lapses is taken over by a tick.
+   */
+  async start(pollingIntervalSeconds: number): Promise<void> {
+    await this.boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
+    await this.boss.work(DELIVERY_QUEUE, { batchSize: 1, pollingIntervalSeconds }, () => this.drain());
+    this.waker.at(Date.now());
   }
 
   /** Claims and starts every due delivery there is room for. Resolves once none is left to claim; the sends go on. */
@@ -154,6 +172,7 @@ export class Deliverer {
   /** Stops claiming and waits for the sends under way to finish and be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.waker.stop();
     await this.draining?.catch(() => {});
     const until = Date.now() + this.settings.timeoutMs + 2000;
     while ((this.inFlight > 0 || this.flushing) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
@@ -170,12 +189,12 @@ export class Deliverer {
         if (rows.length > 0) await scheduleWakes(this.boss, tx, [Date.now() + this.leaseMs], { queue: DELIVERY_QUEUE });
         return rows;
       });
-      for (const d of claimed) this.start(d);
+      for (const d of claimed) this.send(d);
       if (claimed.length === room) this.again = true;
     }
   }
 
-  private start(d: ClaimedDelivery): void {
+  private send(d: ClaimedDelivery): void {
     this.inFlight++;
     void this.attempt(d).then((result) => {
       this.results.push(result);
@@ -228,7 +247,7 @@ export class Deliverer {
           // The ticks first: should recording fail, the claims lapse and a tick sends again.
           if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, { queue: DELIVERY_QUEUE });
           await settleAttempts(this.db, batch);
-          for (const at of retries) this.hooks.wake(at);
+          for (const at of retries) this.waker.at(at);
           for (const r of batch) this.hooks.onResult?.(r.status);
         } catch (err) {
           // The claims lapse and these attempts are made again, under the same idempotency key.

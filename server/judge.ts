@@ -6,13 +6,14 @@
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
 import { recordAlerts } from './alerts.js';
-import { nextWake, queueWakes, type Waker } from './checks.js';
+import { nextWake, queueWakes } from './ticks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
 import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import { transact, type Database, type Queryable, type Transaction } from './db/port.js';
 import type { Metrics } from './metrics.js';
+import type { Waker } from './waker.js';
 
 export interface JudgeDeps {
   db: Database;
