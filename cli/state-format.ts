@@ -1,16 +1,11 @@
 // States in words and colour (never colour alone), and times as people read them.
-import { STATUS_LABEL, type Status } from '../server/core/state.js';
+import { STATUS_COLOUR, STATUS_LABEL, type Status } from '../schema/vocabulary.js';
 import { formatElapsed } from '../server/core/format.js';
-import { paint, type Colour } from './output.js';
-
-export const STATE_COLOUR: Record<Status, Colour> = {
-  on_schedule: 'green', late: 'yellow', failed: 'red', missing: 'red', overrunning: 'magenta',
-  running: 'cyan', paused: 'gray', pending: 'blue',
-};
+import { paint } from './output.js';
 
 export function stateWord(state: string, colour = true): string {
   const label = STATUS_LABEL[state as Status] ?? state;
-  return colour ? paint(label, STATE_COLOUR[state as Status] ?? 'bold') : label;
+  return colour ? paint(label, STATUS_COLOUR[state as Status] ?? 'bold') : label;
 }
 
 /** "in 3m", "5m ago", "now". */

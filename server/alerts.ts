@@ -3,8 +3,9 @@
 // job's timeline.
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
+import { BAD } from '../schema/vocabulary.js';
 import { scheduleWakes, TICK_QUEUE_OPTIONS } from './ticks.js';
-import { channelProblems, parseSmtpUrl } from './core/channels.js';
+import { channelProblems, parseSmtpUrl } from '../schema/channels.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
 import type { AlertIntent, TimelineEntry } from './core/state.js';
@@ -73,8 +74,6 @@ export function alertSettingsFromEnv(env: Record<string, string | undefined>): P
   return out;
 }
 
-const BAD = new Set(['failed', 'missing', 'overrunning']);
-
 /**
  * Writes the alerts that judged jobs owe and queues one delivery per channel, in the judging
  * transaction, with a few statements however many jobs owe alerts. The delivery worker of this
@@ -105,7 +104,7 @@ export async function recordAlerts(
         for (const c of channels) told.add(c);
       }
       rows.push({ jobId: job.id, alert, channels });
-      if (channels.length === 0 && BAD.has(alert.transition)) {
+      if (channels.length === 0 && (BAD as readonly string[]).includes(alert.transition)) {
         // Say so rather than stay silent: a bad transition nobody hears is worth knowing about.
         unheard.push({ jobId: job.id, entries: [{ at: alert.at, kind: 'alert', message: `No route sends ${alert.transition} alerts of this job to a channel; nobody was notified` }] });
       }

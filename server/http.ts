@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { authenticate, type Principal } from './auth.js';
-import { STATUSES } from './core/state.js';
+import { STATUSES } from '../schema/vocabulary.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
 import { appRouter } from './api/router.js';

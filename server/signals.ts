@@ -7,7 +7,8 @@
 // its commit are paid per batch instead of per signal.
 import type { Judged, JudgeDeps } from './judge.js';
 import { persistSteps } from './judge.js';
-import type { SignalEvent, Status, Step } from './core/state.js';
+import type { Status } from '../schema/vocabulary.js';
+import type { SignalEvent, Step } from './core/state.js';
 import { step } from './core/status.js';
 import { lockJobsByPingKey } from './db/jobs.js';
 import { isUnavailable, transact } from './db/port.js';

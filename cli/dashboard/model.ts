@@ -1,6 +1,6 @@
 // The dashboard's pure logic: order, filters, column widths, and the words and glyphs it shows.
 import { formatElapsed } from '../../server/core/format.js';
-import { STATUS_LABEL, STATUSES, type Status } from '../../server/core/state.js';
+import { STATUS_COLOUR, STATUS_LABEL, STATUSES, type Status } from '../../schema/vocabulary.js';
 import type { JobRow } from './source.js';
 
 /** Worst first: what needs a person comes to the top. */
@@ -38,10 +38,7 @@ export function nextTagFilter(current: string | null, jobs: JobRow[]): string | 
 
 export const stateLabel = (s: string) => STATUS_LABEL[s as Status] ?? s;
 
-export const STATE_COLOUR: Record<string, string> = {
-  on_schedule: 'green', late: 'yellow', failed: 'red', missing: 'red', overrunning: 'magenta',
-  running: 'cyan', paused: 'gray', pending: 'blue',
-};
+export const STATE_COLOUR: Record<string, string> = STATUS_COLOUR;
 
 /** A glyph per outcome: distinct shapes, so the strip reads without colour too. */
 export const OUTCOME_GLYPH: Record<string, string> = {

@@ -2,19 +2,7 @@
 // alerts). Times are epoch milliseconds, so the state stores as plain JSON and compares without
 // parsing.
 import type { JobSpec } from '../../schema/types.js';
-
-/** The outcome alerts are judged on (SPEC §1). */
-export type Health = 'on_schedule' | 'late' | 'failed' | 'missing' | 'overrunning';
-/** What a person sees: health, or activity (running), or no judgement at all (pending, paused). */
-export type Status = Health | 'pending' | 'running' | 'paused';
-
-export const STATUSES: readonly Status[] = ['pending', 'on_schedule', 'late', 'failed', 'missing', 'overrunning', 'running', 'paused'];
-export const BAD: readonly Health[] = ['failed', 'missing', 'overrunning'];
-
-export const STATUS_LABEL: Record<Status, string> = {
-  pending: 'Pending', on_schedule: 'On Schedule', late: 'Late', failed: 'Failed', missing: 'Missing',
-  overrunning: 'Overrunning', running: 'Running', paused: 'Paused',
-};
+import type { Health, Status } from '../../schema/vocabulary.js';
 
 /** How a run's start was judged against the schedule. */
 export interface RunTiming {

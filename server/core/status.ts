@@ -5,8 +5,9 @@
 import type { JobSpec } from '../../schema/types.js';
 import { describeSchedule, formatClock, formatElapsed } from './format.js';
 import { nextDue } from './windows.js';
+import { BAD, MAX_REPLAY_AGE_MS, type Health } from '../../schema/vocabulary.js';
 import {
-  BAD, cloneState, statusOf, type AlertIntent, type Health, type JobEvent, type JobState,
+  cloneState, statusOf, type AlertIntent, type JobEvent, type JobState,
   type OpenRun, type RunTiming, type SignalEvent, type Step, type TimelineEntry,
 } from './state.js';
 
@@ -267,7 +268,7 @@ function extendAfterOutage(ctx: Ctx): void {
     if (skipped > 100_000) break;
   }
   // A replayed signal (up to 24 h old) may still report one of them.
-  s.unjudged = s.unjudged.filter((u) => u > now - 24 * 3600_000).slice(-MAX_UNJUDGED);
+  s.unjudged = s.unjudged.filter((u) => u > now - MAX_REPLAY_AGE_MS).slice(-MAX_UNJUDGED);
   const oldDeadline = latest + grace;
   s.due = latest;
   s.deadline = now + grace;
