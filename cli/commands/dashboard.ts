@@ -1,7 +1,7 @@
 import { CliError, type Command } from '../command.js';
 import { explain } from '../client.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { useColor } from '../output.js';
+import { useColor } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'dashboard',

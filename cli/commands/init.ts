@@ -3,8 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isName, MAX_NAME_LENGTH } from '../../schema/vocabulary.js';
 import { CliError, str, type Command } from '../command.js';
-import { DEFAULT_FILE } from '../config-file.js';
-import { paint } from '../output.js';
+import { DEFAULT_FILE } from '../config/file.js';
+import { paint } from '../output/terminal.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../pakyas.schema.json', import.meta.url));
 

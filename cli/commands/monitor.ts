@@ -11,8 +11,8 @@ import { isName, KEPT_OUTPUT_BYTES } from '../../schema/vocabulary.js';
 import { formatElapsed } from '../../server/core/format.js';
 import { CliError, flag, str, type Command } from '../command.js';
 import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
-import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signal-http.js';
-import { replaySpool, spool, spoolDir } from '../spool.js';
+import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signals/http.js';
+import { replaySpool, spool, spoolDir } from '../signals/spool.js';
 
 const ATTEMPT_TIMEOUT_MS = 2000;
 const RETRY_DELAYS_MS = [250, 750];

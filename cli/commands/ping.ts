@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { UUID_PATTERN } from '../../schema/vocabulary.js';
 import { CliError, str, type Command } from '../command.js';
 import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
-import { sendSignal } from '../signal-http.js';
+import { sendSignal } from '../signals/http.js';
 
 const KINDS = ['start', 'success', 'fail', 'log'] as const;
 

@@ -3,8 +3,8 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_REPLAY_AGE_MS } from '../schema/vocabulary.js';
-import { sendSignal, type Signal, type SignalTarget } from './signal-http.js';
+import { MAX_REPLAY_AGE_MS } from '../../schema/vocabulary.js';
+import { sendSignal, type Signal, type SignalTarget } from './http.js';
 
 export interface SpoolEntry { version: 1; target: SignalTarget; signal: Signal; spooledAt: number }
 
