@@ -21,6 +21,11 @@ import {
 } from './retention.js';
 import { SignalQueue } from './signals.js';
 
+// The operator's settings from the environment, for `pakyas server` (the CLI imports only this
+// module of the server's, besides the pure core and the API's type).
+export { alertSettingsFromEnv } from './alerts.js';
+export { retentionFromEnv } from './retention.js';
+
 export interface ServerOptions {
   port?: number;
   host?: string;
