@@ -139,7 +139,8 @@ function jobKey(pingKey: string, name: string): string {
   return `${pingKey}/${name}`;
 }
 
+/** A log signal's message: the first line of its body, at most 300 characters. */
 function firstLine(body: string): string {
-  const line = body.trim().split('\n').at(-1) ?? '';
+  const line = body.trim().split('\n')[0]!.trimEnd();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
