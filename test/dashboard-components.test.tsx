@@ -151,6 +151,21 @@ describe('the dashboard app', () => {
     app.unmount();
   });
 
+  it('spaces its reloads by the clock it is given, not the machine\'s', async () => {
+    const fake = fakeSource(jobs);
+    let now = NOW;
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => now} width={80} height={24} refreshMs={60_000} />);
+    await until(app, '›nightly-backup');
+    expect(fake.loads).toEqual(['all']);
+    // A minute passes by the dashboard's clock, a moment by the machine's: the next change is due at once.
+    now += 60_000;
+    fake.push(jobs, [{ project: 'billing', job: 'report' }]);
+    const end = Date.now() + 2000;
+    while (fake.loads.length < 2 && Date.now() < end) await tick();
+    expect(fake.loads).toEqual(['all', 'billing/report']);
+    app.unmount();
+  });
+
   it('filters by text with / and by state with s', async () => {
     const fake = fakeSource(jobs);
     const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => NOW} width={80} height={24} refreshMs={0} />);

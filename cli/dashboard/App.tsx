@@ -53,7 +53,7 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
   // What the reload callback needs to read: the view and job on screen when the reload ends.
   const current = useRef<{ view: View; selected: JobView | null }>({ view, selected: null });
   const { jobs, link, refresh } = useJobs(source, {
-    refreshMs,
+    refreshMs, clock,
     // An open timeline follows its job.
     onReloaded: async (changed) => {
       const { view: v, selected: s } = current.current;

@@ -8,8 +8,10 @@ import type { JobView } from '../client.js';
 import type { Changed, DashboardSource, Link } from './source.js';
 
 export interface JobsOptions {
-  /** At most one reload per this many ms. */
+  /** At most one reload per this many ms of `clock`. */
   refreshMs: number;
+  /** The dashboard's clock (tests pass their own). */
+  clock: () => number;
   /** After each reload: which jobs it reloaded ('all', or those named). */
   onReloaded: (changed: 'all' | Changed[]) => Promise<void> | void;
   onError: (message: string) => void;
@@ -31,17 +33,17 @@ export function useJobs(source: DashboardSource, options: JobsOptions): Jobs {
   const latest = useRef(options);
   latest.current = options;
 
-  const reload = useRef({ running: false, again: false, last: 0, all: true, changed: new Map<string, Changed>() });
+  const reload = useRef({ running: false, again: false, last: -Infinity, all: true, changed: new Map<string, Changed>() });
   const refresh = useCallback(async (changed?: Changed[]) => {
     const r = reload.current;
-    const { refreshMs } = latest.current;
+    const { refreshMs, clock } = latest.current;
     if (changed === undefined || changed.some((c) => c.job === '*')) r.all = true;
     else for (const c of changed) r.changed.set(keyOf(c), c);
     if (r.running) { r.again = true; return; }
-    const wait = r.last + refreshMs - Date.now();
+    const wait = r.last + refreshMs - clock();
     if (wait > 0) { r.running = true; await new Promise((res) => setTimeout(res, wait)); r.running = false; }
     r.running = true;
-    r.last = Date.now();
+    r.last = clock();
     const all = r.all || r.changed.size > 500;
     const only = [...r.changed.values()];
     r.all = false;
