@@ -6,7 +6,7 @@
 // - schema/ is the bottom layer: it imports nothing from server/ or cli/.
 // The rules read the source as text: import specifiers, and string literals with comments removed.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative, sep } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, '..');
 interface Import { spec: string; typeOnly: boolean; names: string }
 
 /** Every import and re-export of a file: static (with what it names), side-effect and dynamic. */
-export function importsOf(text: string): Import[] {
+function importsOf(text: string): Import[] {
   const code = stripComments(text);
   const out: Import[] = [];
   for (const m of code.matchAll(/(?:^|[;\n])\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s*(['"])([^'"]+)\3/g)) {
@@ -94,7 +94,7 @@ function tokens(text: string): Array<{ kind: 'code' | 'comment' | 'string'; text
 const SQL = /^\s*(select\s+(\d|\*|[\w.]+\s*\(|[\w.*,\s()]+\sfrom\s+[\w."]+)|insert\s+into\s|update\s+\S+\s+set\s|delete\s+from\s|with\s+\w+\s+as\s*\(|create\s+(table|index|unique\s+index)\s|alter\s+table\s|drop\s+(table|index)\s|truncate\s|lock\s+table\s)/i;
 
 /** What breaks a boundary, one sentence each; `files` maps repository paths to their text. */
-export function violations(files: Record<string, string>): string[] {
+function violations(files: Record<string, string>): string[] {
   const problems: string[] = [];
   for (const [file, text] of Object.entries(files)) {
     const imports = importsOf(text).map((i) => ({ ...i, to: target(file, i.spec) }));
