@@ -95,7 +95,7 @@ for (const kind of kinds) {
     const applied = await client.projects.applyConfig.mutate({ config: { project: 'ingest', jobs, channels: [], routes: [] }, source, expectedRevision: null });
     await load(s.url, applied.pingKey, null).catch(() => null); // warm up
     let cpu = cpuSeconds(s.child.pid);
-    let pgCpu = postgresCpuSeconds();
+    const pgCpu = postgresCpuSeconds();
     const own = process.cpuUsage();
     const max = await load(s.url, applied.pingKey, null);
     const ownCpu = process.cpuUsage(own);

@@ -1,16 +1,39 @@
-// The tRPC client. Only the type of the server's router is imported, never its code.
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+// The one tRPC client, for the commands and the dashboard alike. Only the type of the server's
+// router is imported, never its code; what the API returns is typed from it, end to end.
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import type { EventSource } from 'eventsource';
 import type { AppRouter } from '../server/api/router.js';
 import { CliError } from './command.js';
 import type { Connection } from './connection.js';
 
 export type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
+/** A job as the API shows it: the state ids of SPEC §1 and ISO-8601 UTC times (server/api/views.ts). */
+export type JobView = Awaited<ReturnType<Client['jobs']['list']['query']>>[number];
+export type TimelineEntry = Awaited<ReturnType<Client['jobs']['timeline']['query']>>['entries'][number];
 
-export function createClient(conn: Connection): Client {
+export interface ClientOptions {
+  /**
+   * For live updates (the dashboard): subscriptions then go over Server-Sent Events through this
+   * EventSource. Passed in, so that only the dashboard loads it.
+   */
+  eventSource?: typeof EventSource;
+}
+
+export function createClient(conn: Connection, options: ClientOptions = {}): Client {
+  const url = `${conn.server}/trpc`;
+  const auth: Record<string, string> = conn.token ? { authorization: `Bearer ${conn.token}` } : {};
+  const http = httpLink({ url, headers: () => auth });
+  if (!options.eventSource) return createTRPCClient<AppRouter>({ links: [http] });
   return createTRPCClient<AppRouter>({
-    links: [httpLink({
-      url: `${conn.server}/trpc`,
-      headers: () => (conn.token ? { authorization: `Bearer ${conn.token}` } : {}),
+    links: [splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({
+        url,
+        EventSource: options.eventSource,
+        // EventSource has no headers of its own: the token goes in through its fetch.
+        eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth } }) },
+      }),
+      false: http,
     })],
   });
 }

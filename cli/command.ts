@@ -88,7 +88,7 @@ export function commandHelp(cmd: Command): string {
     opts.forEach(([, o], i) => lines.push(`  ${left[i]!.padEnd(width)}${o.help}`));
   }
   if (cmd.details) lines.push('', cmd.details.trim());
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The JOB argument of a command that needs one. */

@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function replaySpooled(): Promise<void> {
-  const { replaySpool, spoolDir } = await import('./spool.js');
+  const { replaySpool, spoolDir } = await import('./signals/spool.js');
   const report = await replaySpool(3000).catch(() => null);
   if (!report) return;
   if (report.sent > 0) process.stderr.write(`[pakyas] sent ${report.sent} spooled signal${report.sent === 1 ? '' : 's'} from ${spoolDir()}\n`);

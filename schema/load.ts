@@ -4,16 +4,17 @@
 // file:line:col.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { ErrorObject } from 'ajv';
-import { cronError, isTimeZone } from '../server/core/windows.js';
+import { urlSettingError } from './channels.js';
+import { cronError, isTimeZone } from './cron.js';
 import { parseDuration } from './duration.js';
 import { closest } from './similar.js';
 import { formatPath, listOf, type ConfigError, type PathSegment } from './errors.js';
 import { normalise } from './normalise.js';
 import { SECRET_SETTINGS, type ChannelType, type PakyasFile, type ProjectConfig } from './types.js';
-import { urlSettingError } from '../server/core/channels.js';
 import { describeSchemaError, DURATION_RULE, isInnerDetail, isLoaderCheck, schemaValidator } from './validator.js';
 import { configWarnings } from './warnings.js';
 import { expandVariables, referencedNames, type VariableRules } from './variables.js';
+import { MAX_FILE_BYTES, MAX_YAML_ALIASES } from './vocabulary.js';
 
 export type LoadResult =
   | { ok: true; config: ProjectConfig; file: PakyasFile; warnings: ConfigError[] }
@@ -28,9 +29,6 @@ export interface LoadOptions {
   allowEnv?: readonly string[];
 }
 
-/** Files larger than this are refused before parsing: a monitor file is never this big. */
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
-
 export function loadConfig(text: string, options: LoadOptions = {}): LoadResult {
   const file = options.file ?? 'pakyas.yaml';
   const lines = new LineCounter();
@@ -40,6 +38,7 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
     errors.push({ file, line, col, path: formatPath(path), message });
   };
 
+  // Files larger than this are refused before parsing: a monitor file is never this big.
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
     return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: `the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB; split it into one file per project` }] };
   }
@@ -58,9 +57,9 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   try {
     // Aliases are legal YAML but a few hundred of them can expand into gigabytes (a "billion
     // laughs" file); a monitor file has no need for more than a handful.
-    data = doc.toJS({ maxAliasCount: 50 });
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
-    return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}; a monitor file needs at most 50 aliases (*name)` }] };
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}; a monitor file needs at most ${MAX_YAML_ALIASES} aliases (*name)` }] };
   }
   if (data === null || data === undefined) {
     return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message: 'the file is empty; it needs at least `version: 1` and `project: NAME`' }] };

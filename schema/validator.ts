@@ -2,9 +2,9 @@
 // allowed. ajv's own messages ("must match pattern ^(?=.)…") are for schema authors, not users.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../pakyas.schema.json' with { type: 'json' };
-import { MAX_GLOB_STARS } from '../server/core/routes.js';
 import { hasDurationShape } from './duration.js';
 import { listOf } from './errors.js';
+import { CHANNEL_KINDS as CHANNEL_TYPES, MAX_GLOB_STARS, NAME_RULE } from './vocabulary.js';
 
 export { schema };
 
@@ -27,8 +27,6 @@ export function schemaValidator(): ValidateFunction {
   }
   return compiled;
 }
-
-const CHANNEL_TYPES = ['webhook', 'slack', 'discord', 'pagerduty', 'email'];
 
 type Def = { properties?: Record<string, unknown> };
 
@@ -54,7 +52,6 @@ const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping of keys to values', array: 'a list',
 };
 
-export const NAME_RULE = "use lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters";
 export const DURATION_RULE = 'write it like 30s, 10m, 1h30m or 2d';
 
 function allowedKeys(err: ErrorObject): string[] {

@@ -4,7 +4,7 @@
 import { formatDuration } from './duration.js';
 import type { PathSegment } from './errors.js';
 import type { JobSpec, PakyasFile, ProjectConfig } from './types.js';
-import { upcomingRuns } from '../server/core/windows.js';
+import { cronCalendar } from './cron.js';
 
 export interface Warning { path: PathSegment[]; message: string }
 
@@ -37,10 +37,12 @@ const SAMPLE_RUNS = 60;
 /** The shortest time between two expected runs, over the next runs (DST included), in seconds. */
 function spacingSeconds(job: JobSpec, from: Date): number | null {
   if (job.schedule.kind === 'every') return job.schedule.everySeconds;
-  const runs = upcomingRuns(job, from, SAMPLE_RUNS);
+  const calendar = cronCalendar(job.schedule.cron, job.timezone);
+  const runs: Date[] = [];
+  for (let at: Date | null = calendar.nextRun(from); at && runs.length < SAMPLE_RUNS; at = calendar.nextRun(at)) runs.push(at);
   let min: number | null = null;
   for (let i = 1; i < runs.length; i++) {
-    const gap = (runs[i]!.due.getTime() - runs[i - 1]!.due.getTime()) / 1000;
+    const gap = (runs[i]!.getTime() - runs[i - 1]!.getTime()) / 1000;
     if (min === null || gap < min) min = gap;
   }
   return min;

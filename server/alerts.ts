@@ -3,18 +3,20 @@
 // job's timeline.
 import type { PgBoss } from 'pg-boss';
 import type { ChannelSpec, RouteSpec } from '../schema/types.js';
-import { scheduleWakes } from './checks.js';
-import { channelProblems, parseSmtpUrl } from './core/channels.js';
+import { BAD } from '../schema/vocabulary.js';
+import { scheduleWakes, TICK_QUEUE_OPTIONS } from './ticks.js';
+import { channelProblems, parseSmtpUrl } from '../schema/channels.js';
 import { channelsFor } from './core/routes.js';
 import { formatElapsed } from './core/format.js';
 import type { AlertIntent, TimelineEntry } from './core/state.js';
 import { channelsAlertedSinceRecovery, claimDueDeliveries, insertAlerts, settleAttempts, type ClaimedDelivery, type SettledAttempt } from './db/alerts.js';
 import { loadRoutes } from './db/config.js';
 import type { JobRow } from './db/jobs.js';
-import type { Database, Queryable } from './db/port.js';
+import type { Database, Transaction } from './db/port.js';
 import { insertTimelineMany } from './db/timeline.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
+import { Waker } from './waker.js';
 
 /** Ticks of alert delivery: each claims every delivery due by then (Deliverer). */
 export const DELIVERY_QUEUE = 'pakyas-delivery-ticks';
@@ -72,15 +74,15 @@ export function alertSettingsFromEnv(env: Record<string, string | undefined>): P
   return out;
 }
 
-const BAD = new Set(['failed', 'missing', 'overrunning']);
-
 /**
  * Writes the alerts that judged jobs owe and queues one delivery per channel, in the judging
- * transaction, with a few statements however many jobs owe alerts. Returns how many deliveries
- * were queued, so that the caller starts them after commit; the tick queued here is what sends
- * them should this process stop first.
+ * transaction, with a few statements however many jobs owe alerts. The delivery worker of this
+ * process starts on them after commit; the tick queued here is what sends them should this
+ * process stop first.
  */
-export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>): Promise<number> {
+export async function recordAlerts(
+  deps: { boss: PgBoss; alertWaker: Waker }, tx: Transaction, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>,
+): Promise<void> {
   const routes = new Map<number, RouteSpec[]>();
   const rows: Array<{ jobId: number; alert: AlertIntent; channels: string[] }> = [];
   const unheard: Array<{ jobId: number; entries: TimelineEntry[] }> = [];
@@ -102,16 +104,18 @@ export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ jo
         for (const c of channels) told.add(c);
       }
       rows.push({ jobId: job.id, alert, channels });
-      if (channels.length === 0 && BAD.has(alert.transition)) {
+      if (channels.length === 0 && (BAD as readonly string[]).includes(alert.transition)) {
         // Say so rather than stay silent: a bad transition nobody hears is worth knowing about.
         unheard.push({ jobId: job.id, entries: [{ at: alert.at, kind: 'alert', message: `No route sends ${alert.transition} alerts of this job to a channel; nobody was notified` }] });
       }
     }
   }
   const ids = await insertAlerts(tx, rows);
-  if (ids.length > 0) await scheduleWakes(boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
+  if (ids.length > 0) {
+    await scheduleWakes(deps.boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
+    tx.afterCommit(() => deps.alertWaker.at(Date.now()));
+  }
   await insertTimelineMany(tx, unheard);
-  return ids.length;
 }
 
 /**
@@ -122,6 +126,11 @@ export async function recordAlerts(boss: PgBoss, tx: Queryable, owed: Array<{ jo
  * run side by side, so a receiver that hangs holds up only its own deliveries.
  */
 export class Deliverer {
+  /**
+   * Wakes this process's deliveries: it sends what it queued at once, and its retries on time,
+   * without waiting for pg-boss to fetch the tick (the ticks are for replicas and restarts).
+   */
+  readonly waker: Waker;
   private inFlight = 0;
   private draining: Promise<void> | null = null;
   private again = false;
@@ -132,13 +141,25 @@ export class Deliverer {
 
   constructor(
     private readonly db: Database, private readonly boss: PgBoss, private readonly settings: AlertSettings,
-    private readonly hooks: { wake: (at: number) => void; log: (line: string) => void; onResult?: (status: SettledAttempt['status']) => void },
+    private readonly hooks: { log: (line: string) => void; onResult?: (status: SettledAttempt['status']) => void },
     private readonly capacity = 300, private readonly batch = 100,
   ) {
+    this.waker = new Waker(() => { this.drain().catch((err: Error) => hooks.log(`claiming alert deliveries failed: ${err.message}`)); });
     // Long enough for the slowest send to time out and its result to be recorded: should the
     // claim lapse first, a second worker would send the attempt again (the receiver would see the
     // same idempotency key twice). Short enough that a dead worker's alerts are not long delayed.
     this.leaseMs = settings.timeoutMs + Math.max(settings.timeoutMs, 5000);
+  }
+
+  /**
+   * Takes this process's share of delivery ticks, and claims at once whatever a process that stopped
+   * left due. The Deliverer schedules retries with backoff itself (each timeline entry says when the
+   * next attempt comes), and a claim that lapses is taken over by a tick.
+   */
+  async start(pollingIntervalSeconds: number): Promise<void> {
+    await this.boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
+    await this.boss.work(DELIVERY_QUEUE, { batchSize: 1, pollingIntervalSeconds }, () => this.drain());
+    this.waker.at(Date.now());
   }
 
   /** Claims and starts every due delivery there is room for. Resolves once none is left to claim; the sends go on. */
@@ -150,6 +171,7 @@ export class Deliverer {
   /** Stops claiming and waits for the sends under way to finish and be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.waker.stop();
     await this.draining?.catch(() => {});
     const until = Date.now() + this.settings.timeoutMs + 2000;
     while ((this.inFlight > 0 || this.flushing) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
@@ -166,12 +188,12 @@ export class Deliverer {
         if (rows.length > 0) await scheduleWakes(this.boss, tx, [Date.now() + this.leaseMs], { queue: DELIVERY_QUEUE });
         return rows;
       });
-      for (const d of claimed) this.start(d);
+      for (const d of claimed) this.send(d);
       if (claimed.length === room) this.again = true;
     }
   }
 
-  private start(d: ClaimedDelivery): void {
+  private send(d: ClaimedDelivery): void {
     this.inFlight++;
     void this.attempt(d).then((result) => {
       this.results.push(result);
@@ -224,7 +246,7 @@ export class Deliverer {
           // The ticks first: should recording fail, the claims lapse and a tick sends again.
           if (retries.length > 0) await scheduleWakes(this.boss, this.db, retries, { queue: DELIVERY_QUEUE });
           await settleAttempts(this.db, batch);
-          for (const at of retries) this.hooks.wake(at);
+          for (const at of retries) this.waker.at(at);
           for (const r of batch) this.hooks.onResult?.(r.status);
         } catch (err) {
           // The claims lapse and these attempts are made again, under the same idempotency key.

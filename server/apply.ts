@@ -1,18 +1,16 @@
 // Config as code: plan (what would change) and apply (make it so, in one transaction).
 import { createHash, randomBytes } from 'node:crypto';
 import { displaySetting, type JobSpec, type ProjectConfig } from '../schema/types.js';
-import { nextWake, scheduleWakes } from './checks.js';
 import { describeField, planChanges, type Change, type PlanOptions } from './core/plan.js';
-import { emptyState, nextCheckAt, type Step } from './core/state.js';
+import { emptyState, type JobEvent } from './core/state.js';
 import { step } from './core/status.js';
 import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
-import { deleteJob, insertJobs, lockJobByName, saveJob } from './db/jobs.js';
+import { deleteJob, insertJobs, lockJobsByName, type JobRow } from './db/jobs.js';
 import { notifyChange } from './db/notify.js';
-import type { Queryable } from './db/port.js';
+import { transact, type Queryable } from './db/port.js';
 import { findProjectByName, insertProject, lockProjectName, setProjectRevision } from './db/projects.js';
 import { insertRevision, type RevisionSource } from './db/revisions.js';
-import { insertTimelineMany } from './db/timeline.js';
-import type { AfterCommit, JudgeDeps } from './judge.js';
+import { persistSteps, type Judged, type JudgeDeps } from './judge.js';
 
 export interface PlanResult {
   project: string;
@@ -68,8 +66,7 @@ export async function planProject(db: Queryable, desired: ProjectConfig, options
 export async function applyProject(
   deps: JudgeDeps, desired: ProjectConfig, source: RevisionSource, expectedRevision: number | null, now = Date.now(),
 ): Promise<ApplyResult> {
-  const after: AfterCommit = [];
-  const result = await deps.db.transaction(async (tx) => {
+  return transact(deps.db, async (tx) => {
     await lockProjectName(tx, desired.project);
     let project = await findProjectByName(tx, desired.project);
     const actual = project?.revision ?? 0;
@@ -89,40 +86,25 @@ export async function applyProject(
     }
     if (changes.some((c) => c.kind === 'route')) await replaceRoutes(tx, project.id, desired.routes);
 
-    const commit = source.commit;
-    const timeline: Array<{ jobId: number; entries: Step['timeline'] }> = [];
-    const wakes: number[] = [];
-    const created: Array<{ spec: JobSpec; r: Step }> = [];
-    for (const c of changes.filter((c) => c.kind === 'job')) {
-      if (c.action === 'delete') { await deleteJob(tx, project.id, c.name); continue; }
-      const spec = desired.jobs.find((j) => j.name === c.name)!;
-      if (c.action === 'create') {
-        created.push({ spec, r: step(spec, emptyState(), { type: 'config', previous: null, revision, commit, changes: [] }, now) });
-        continue;
-      }
-      const row = (await lockJobByName(tx, project.id, c.name))!;
-      const r = step(spec, row.state, { type: 'config', previous: row.spec, revision, commit, changes: c.fields.map(describeField) }, now);
-      const wake = nextWake(nextCheckAt(spec, r.state), row.next_check_at);
-      await saveJob(tx, row.id, spec, r.state, wake.next);
-      timeline.push({ jobId: row.id, entries: r.timeline });
-      if (wake.schedule) wakes.push(wake.next!);
-    }
-    // New jobs go in with one statement: an apply of thousands of jobs stays a few round trips.
-    const ids = await insertJobs(tx, project.id, created.map(({ spec, r }) => ({ spec, state: r.state, nextCheckAt: nextCheckAt(spec, r.state) })));
-    for (const { spec, r } of created) {
-      const jobId = ids.get(spec.name)!;
-      timeline.push({ jobId, entries: r.timeline });
-      const at = nextCheckAt(spec, r.state);
-      if (at !== null) wakes.push(at);
-    }
-    await insertTimelineMany(tx, timeline);
-    const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, { queued: deps.waker });
+    // Jobs change through the write path every other change takes: a config step each, saved by
+    // persistSteps. New jobs go in first, empty, with one statement (an apply of thousands of jobs
+    // stays a few round trips); changed ones are locked with one.
+    const jobChanges = changes.filter((c) => c.kind === 'job');
+    for (const c of jobChanges) if (c.action === 'delete') await deleteJob(tx, project.id, c.name);
+    const specOf = (name: string) => desired.jobs.find((j) => j.name === name)!;
+    const fields = new Map(jobChanges.map((c) => [c.name, c.fields.map(describeField)]));
+    const configStep = (job: JobRow, previous: JobSpec | null): Judged => {
+      const spec = specOf(job.name);
+      const event: JobEvent = { type: 'config', previous, revision, commit: source.commit, changes: previous ? fields.get(job.name)! : [] };
+      return { job, spec, steps: [step(spec, job.state, event, now)], signals: [], stored: job.next_check_at };
+    };
+    const created = await insertJobs(tx, project, jobChanges.filter((c) => c.action === 'create').map((c) => ({ spec: specOf(c.name), state: emptyState() })));
+    const updated = await lockJobsByName(tx, project.id, jobChanges.filter((c) => c.action === 'update').map((c) => c.name));
+    const judged = [...updated.map((job) => configStep(job, job.spec)), ...created.map((job) => configStep(job, null))];
+    await persistSteps(deps, tx, judged);
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
-    after.push(() => { for (const at of wakeTimes) deps.waker.at(at); });
     return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key };
   });
-  for (const f of after) f();
-  return result;
 }

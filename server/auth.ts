@@ -2,7 +2,9 @@
 // by that hash, so no comparison of secret bytes happens in JavaScript at all.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db/port.js';
-import { countAdminTokens, findTokenByHash, insertToken, replaceEnvAdminToken, REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow } from './db/tokens.js';
+import {
+  countAdminTokens, findTokenByHash, insertToken, lockAdminTokenCreation, replaceEnvAdminToken, REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow,
+} from './db/tokens.js';
 
 export type Principal = TokenRow;
 
@@ -43,7 +45,7 @@ export async function ensureAdminToken(db: Database, fromEnv: string | undefined
     return null;
   }
   return db.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(7246592)');
+    await lockAdminTokenCreation(tx);
     if ((await countAdminTokens(tx)) > 0) return null;
     const token = newToken();
     await insertToken(tx, { name: 'admin (generated on first start)', hash: hashToken(token), projectId: null, readOnly: false, admin: true });

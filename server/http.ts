@@ -3,10 +3,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { authenticate, type Principal } from './auth.js';
-import { STATUSES } from './core/state.js';
+import { STATUSES } from '../schema/vocabulary.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
 import { appRouter } from './api/router.js';
+import { pingDatabase } from './db/health.js';
 import { listJobStatuses } from './db/jobs.js';
 import { isUnavailable } from './db/port.js';
 import type { ServerDeps } from './deps.js';
@@ -84,7 +85,7 @@ async function healthz(deps: ServerDeps, res: ServerResponse): Promise<void> {
   let database = 'ok';
   try {
     await Promise.race([
-      deps.db.query('select 1'),
+      pingDatabase(deps.db),
       new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
     ]);
   } catch {

@@ -1,29 +1,30 @@
-// The IO shell around step(): lock the job's row, judge, and write everything the step produced
-// in the same transaction: the state, the timeline, the alerts owed, the checks to schedule, and a
-// NOTIFY for live views. Checks wake the worker after the transaction commits.
+// The write path. Every change to a job's judged state (a signal, a tick, a pause or resume, an
+// apply) is made the same way: lock the jobs' rows, run step() for each event, then persistSteps
+// writes the states, signals, timelines and notices in one statement, the alerts owed and the
+// wake-ups that moved earlier, all in the caller's transaction. Timers, the delivery worker and
+// metrics hear of it after commit (transact), so a rolled-back write wakes nobody.
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
-import { nextWake, scheduleWakes, type Waker } from './checks.js';
-import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type Step } from './core/state.js';
+import { recordAlerts } from './alerts.js';
+import { nextWake, queueWakes } from './ticks.js';
+import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
 import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
-import type { Database, Queryable } from './db/port.js';
+import { transact, type Database, type Queryable, type Transaction } from './db/port.js';
+import type { Metrics } from './metrics.js';
+import type { Waker } from './waker.js';
 
 export interface JudgeDeps {
   db: Database;
   boss: PgBoss;
+  /** Wakes the tick worker at the time of a wake-up. */
   waker: Waker;
   /** Wakes the alert delivery worker. */
   alertWaker: Waker;
-  /** Writes the alerts judged jobs owe, in their transaction (server/alerts.ts); returns deliveries queued. */
-  recordAlerts: (tx: Queryable, owed: Array<{ job: JobRow; alerts: AlertIntent[] }>) => Promise<number>;
-  /** Counts transitions for /metrics. */
-  onStep?: (job: JobRow, before: JobState, result: Step) => void;
+  /** Counts transitions and alerts for /metrics. */
+  metrics: Pick<Metrics, 'countStep'>;
 }
-
-/** What a transaction must do once it has committed. */
-export type AfterCommit = Array<() => void>;
 
 /** One job's judgements in a transaction: the steps in order, and the signals that caused them. */
 export interface Judged {
@@ -42,9 +43,9 @@ export interface Judged {
 /**
  * Writes the results of the judged jobs inside `tx`: states, signals, timelines and notices in one
  * statement, then the alerts owed and the wake-ups to schedule. Timers, workers and metrics are
- * told after commit, through `after`.
+ * told after commit.
  */
-export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judged[], after: AfterCommit): Promise<void> {
+export async function persistSteps(deps: JudgeDeps, tx: Transaction, judged: Judged[]): Promise<void> {
   const saves: SavedStep[] = [];
   const wakes: number[] = [];
   const owing: Array<{ job: JobRow; alerts: AlertIntent[] }> = [];
@@ -62,15 +63,10 @@ export async function persistSteps(deps: JudgeDeps, tx: Queryable, judged: Judge
     if (wake.schedule) wakes.push(wake.next!);
   }
   await saveSteps(tx, CHANGES_CHANNEL, saves);
-  const queued = owing.length > 0 ? await deps.recordAlerts(tx, owing) : 0;
-  const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, { queued: deps.waker });
-  after.push(() => {
-    for (const at of wakeTimes) deps.waker.at(at);
-    if (queued > 0) deps.alertWaker.at(Date.now());
-    for (const { job, steps } of judged) {
-      let before = job.state;
-      for (const r of steps) { deps.onStep?.(job, before, r); before = r.state; }
-    }
+  if (owing.length > 0) await recordAlerts(deps, tx, owing);
+  await queueWakes(deps, tx, wakes);
+  tx.afterCommit(() => {
+    for (const { steps } of judged) for (const r of steps) deps.metrics.countStep(r);
   });
 }
 
@@ -103,8 +99,7 @@ async function judgeJobs(
   deps: JudgeDeps, lock: (tx: Queryable) => Promise<JobRow[]>,
   plan: (job: JobRow) => { events: JobEvent[]; consume: boolean }, now: number,
 ): Promise<Map<number, Step>> {
-  const after: AfterCommit = [];
-  const results = await deps.db.transaction(async (tx) => {
+  return transact(deps.db, async (tx) => {
     const judged: Judged[] = [];
     const merged = new Map<number, Step>();
     for (const row of await lock(tx)) {
@@ -119,9 +114,7 @@ async function judgeJobs(
       judged.push({ job, spec: job.spec, steps, signals: [], stored: row.next_check_at });
       merged.set(row.id, mergeSteps(job.state, steps));
     }
-    await persistSteps(deps, tx, judged, after);
+    await persistSteps(deps, tx, judged);
     return merged;
   });
-  for (const f of after) f();
-  return results;
 }

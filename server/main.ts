@@ -1,11 +1,11 @@
-// Wiring only: open the database, migrate, start pg-boss and its check worker, serve HTTP.
+// Wiring only: open the database, migrate, start pg-boss and its workers (ticks, deliveries,
+// retention), serve HTTP. What each part does and why lives in its own module.
 import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
-import { DEFAULT_ALERT_SETTINGS, DELIVERY_QUEUE, Deliverer, recordAlerts, type AlertSettings } from './alerts.js';
+import { DEFAULT_ALERT_SETTINGS, Deliverer, type AlertSettings } from './alerts.js';
 import { checkChosenToken, ensureAdminToken } from './auth.js';
-import { scheduleWakes, TICK_QUEUE, TICK_QUEUE_OPTIONS, Waker, type TickData } from './checks.js';
-import { anyOverdueWakeup, futureWakeups } from './db/jobs.js';
+import { TickWorker } from './ticks.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
@@ -20,6 +20,11 @@ import {
   checkRetention, DEFAULT_RETENTION, Pruner, queueNextPass, queuePassNow, RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS, type RetentionSettings,
 } from './retention.js';
 import { SignalQueue } from './signals.js';
+
+// The operator's settings from the environment, for `pakyas server` (the CLI imports only this
+// module of the server's, besides the pure core and the API's type).
+export { alertSettingsFromEnv } from './alerts.js';
+export { retentionFromEnv } from './retention.js';
 
 export interface ServerOptions {
   port?: number;
@@ -84,31 +89,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const migrated = await migrate(db);
   await boss.start();
-  // Policy 'short': one queued tick per time (singleton key), however many jobs are due then. A
-  // tick takes milliseconds to seconds: one still active after 30 s belongs to a worker that died,
-  // and pg-boss hands it to another.
-  await boss.createQueue(TICK_QUEUE, TICK_QUEUE_OPTIONS);
-  // Delivery ticks likewise: the Deliverer schedules retries with backoff itself (each timeline
-  // entry says when the next attempt comes), and a claim that lapses is taken over by a tick.
-  await boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
   await boss.createQueue(RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS);
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
   const metrics = new Metrics();
-  let workerId = '';
-  const waker = new Waker(() => { if (workerId) boss.notifyWorker(workerId); });
-  const deliverer = new Deliverer(db, boss, alertSettings, {
-    wake: (at) => alertWaker.at(at), log, onResult: (status) => metrics.countDelivery(status),
-  });
-  // This process sends what it queued at once, and its retries on time, without waiting for
-  // pg-boss to fetch the tick: the ticks are for replicas and restarts.
-  const alertWaker = new Waker(() => { deliverer.drain().catch((err: Error) => log(`claiming alert deliveries failed: ${err.message}`)); });
-  const judging: JudgeDeps = {
-    db, boss, waker, alertWaker,
-    recordAlerts: (tx, owed) => recordAlerts(boss, tx, owed),
-    onStep: (_job, _before, result) => metrics.countStep(result),
-  };
+  const ticks = new TickWorker(boss);
+  const deliverer = new Deliverer(db, boss, alertSettings, { log, onResult: (status) => metrics.countDelivery(status) });
+  const judging: JudgeDeps = { db, boss, waker: ticks.waker, alertWaker: deliverer.waker, metrics };
   const deps: ServerDeps = {
     ...judging, metrics, log, startedAt: Date.now(), alertSettings,
     pingLimiter: new RateLimiter(pingRate, pingRate * 2),
@@ -120,26 +108,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   };
 
-  // A tick judges every job due by its time, 64 to a transaction, two transactions side by side
-  // (skip locked: replicas share the work). It stops after 100 rounds so one tick never runs
-  // forever; any job still due is taken by the next tick, which every judged job schedules.
-  const drain = async (now: number) => {
-    for (let round = 0; round < 100; round++) {
-      const lags = await wakeDue(deps, now, 64);
-      for (const lag of lags) metrics.countCheck(lag);
-      if (lags.length < 64) return;
-    }
-  };
-  workerId = await boss.work<TickData>(TICK_QUEUE, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, async (ticks) => {
-    // pg-boss hands a tick over by the database's clock. Where this host's clock is behind it, the
-    // tick arrives before its time here; judged by this clock, the jobs due at the tick would be
-    // left unjudged with no tick to come for them (a missing alert never sent). The tick's time is
-    // when the database says it is: judge what is due by then.
-    const now = Math.max(Date.now(), ...ticks.map((t) => t.data?.at ?? 0));
-    await Promise.all([drain(now), drain(now)]);
-  });
-
-  await boss.work(DELIVERY_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 }, () => deliverer.drain());
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 0.5;
+  await ticks.start(db, (now, limit) => wakeDue(judging, now, limit), { pollingIntervalSeconds, migrated, onLag: (ms) => metrics.countCheck(ms) });
+  await deliverer.start(pollingIntervalSeconds);
 
   // Retention passes chain themselves: each queues the next before it starts, so one that fails
   // still leaves one to come, and a start queues one now (a chain is never left broken for long).
@@ -155,18 +126,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const [table, rows] of Object.entries(pruned)) metrics.countPruned(table, rows);
   });
   await queuePassNow(boss);
-
-  // After a crash, a tick may be held by a worker that no longer exists (pg-boss hands it on after
-  // 30 s): if any job is overdue, queue a tick now, which judges every due job.
-  if (await anyOverdueWakeup(db, 5000)) await scheduleWakes(boss, db, [Date.now()]);
-  // A database from before ticks (migration 004) had one pg-boss row per wake-up, which nothing
-  // reads now: queue the ticks for its future wake-ups once, when upgrading.
-  if (migrated.includes('004_due_index.sql')) {
-    const times = await futureWakeups(db);
-    for (let i = 0; i < times.length; i += 1000) for (const at of await scheduleWakes(boss, db, times.slice(i, i + 1000))) waker.at(at);
-  }
-  // Likewise deliveries left due by a process that stopped: this one claims them (none, if none are).
-  alertWaker.at(Date.now());
 
   const generatedAdminToken = await ensureAdminToken(db, adminToken);
 
@@ -186,8 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     generatedAdminToken,
     close: () => (closing ??= (async () => {
       closed = true;
-      waker.stop();
-      alertWaker.stop();
+      ticks.stop();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
       await deliverer.stop();
       await boss.stop({ graceful: true, timeout: 5000, close: true });

@@ -5,12 +5,13 @@
 // the next transaction, which locks all their jobs in one statement and writes all their results
 // in one statement. A lone signal is written at once; under load, the lock-judge-write cycle and
 // its commit are paid per batch instead of per signal.
-import type { AfterCommit, Judged, JudgeDeps } from './judge.js';
+import type { Judged, JudgeDeps } from './judge.js';
 import { persistSteps } from './judge.js';
-import type { SignalEvent, Status, Step } from './core/state.js';
+import type { Status } from '../schema/vocabulary.js';
+import type { SignalEvent, Step } from './core/state.js';
 import { step } from './core/status.js';
 import { lockJobsByPingKey } from './db/jobs.js';
-import { isUnavailable } from './db/port.js';
+import { isUnavailable, transact } from './db/port.js';
 
 export interface IncomingSignal {
   pingKey: string;
@@ -41,8 +42,7 @@ export async function recordSignal(deps: JudgeDeps, s: IncomingSignal, now = Dat
 
 /** Records signals in one transaction, in the order given; outcomes in the same order. */
 export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
-  const after: AfterCommit = [];
-  const outcomes = await deps.db.transaction(async (tx) => {
+  return transact(deps.db, async (tx) => {
     const keys = new Map<string, { pingKey: string; name: string }>();
     for (const { signal } of batch) keys.set(jobKey(signal.pingKey, signal.job), { pingKey: signal.pingKey, name: signal.job });
     const rows = await lockJobsByPingKey(tx, [...keys.values()]);
@@ -59,12 +59,9 @@ export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise
       const isJudged = state.paused === null;
       const event: SignalEvent = {
         type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
-        message: s.kind === 'log' && s.body ? firstLine(s.body) : null,
+        message: s.kind === 'log' && s.body ? firstLine(s.body) : null, output: s.body,
       };
       const r: Step = step(j.spec, state, event, now);
-      // A failure's alert carries the end of the output that explains it (and a recovery, the
-      // output of the run that recovered).
-      if (s.body) for (const a of r.alerts) if (a.transition === 'failed' || a.transition === 'recovered') a.evidence.outputTail = s.body.slice(-2000);
       j.steps.push(r);
       j.signals.push({
         kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged: isJudged,
@@ -72,11 +69,9 @@ export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise
       });
       return { ok: true, project: j.job.project, job: j.job.name, status: r.state.status, judged: isJudged };
     });
-    await persistSteps(deps, tx, [...judged.values()].filter((j) => j.steps.length > 0), after);
+    await persistSteps(deps, tx, [...judged.values()].filter((j) => j.steps.length > 0));
     return outcomes;
   });
-  for (const f of after) f();
-  return outcomes;
 }
 
 export interface SignalQueueOptions {
@@ -144,7 +139,8 @@ function jobKey(pingKey: string, name: string): string {
   return `${pingKey}/${name}`;
 }
 
+/** A log signal's message: the first line of its body, at most 300 characters. */
 function firstLine(body: string): string {
-  const line = body.trim().split('\n').at(-1) ?? '';
+  const line = body.trim().split('\n')[0]!.trimEnd();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

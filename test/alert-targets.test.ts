@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
 import type { ChannelSpec, JobSpec, RouteSpec } from '../schema/types.js';
-import { parseSmtpUrl } from '../server/core/channels.js';
+import { parseSmtpUrl } from '../schema/channels.js';
 import { upsertChannel } from '../server/db/config.js';
 import { findProjectByName } from '../server/db/projects.js';
 import type { RunningServer } from '../server/main.js';

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../schema/errors.js';
-import { loadConfig, MAX_FILE_BYTES } from '../schema/load.js';
+import { loadConfig } from '../schema/load.js';
+import { MAX_FILE_BYTES } from '../schema/vocabulary.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 

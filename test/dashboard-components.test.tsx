@@ -6,14 +6,15 @@ import { Header } from '../cli/dashboard/Header.js';
 import { HistoryStrip } from '../cli/dashboard/HistoryStrip.js';
 import { JobTable } from '../cli/dashboard/JobTable.js';
 import { columns } from '../cli/dashboard/model.js';
-import type { Changed, DashboardSource, JobRow, TimelineEntry } from '../cli/dashboard/source.js';
+import type { JobView, TimelineEntry } from '../cli/client.js';
+import type { Changed, DashboardSource } from '../cli/dashboard/source.js';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
 
 const NOW = Date.parse('2026-11-28T10:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
 const ANSI = /\u001b\[[0-9;]*m/;
 
-function row(job: string, state: string, o: Partial<JobRow> = {}): JobRow {
+function row(job: string, state: JobView['state'], o: Partial<JobView> = {}): JobView {
   return {
     project: 'billing', job, state, health: state === 'pending' || state === 'paused' ? null : state, lastRun: null,
     due: new Date(NOW + 3600_000).toISOString(), deadline: new Date(NOW + 3900_000).toISOString(),
@@ -22,7 +23,7 @@ function row(job: string, state: string, o: Partial<JobRow> = {}): JobRow {
   };
 }
 
-const jobs: JobRow[] = [
+const jobs: JobView[] = [
   row('queue-drain', 'on_schedule', { lastRun: { startedAt: ago(70), finishedAt: ago(60), exitCode: 0, durationMs: 10_000, outcome: 'on_schedule' }, history: [{ at: ago(60), outcome: 'on_schedule' }] }),
   row('nightly-backup', 'failed', { tags: ['critical'], lastRun: { startedAt: ago(30), finishedAt: ago(18), exitCode: 3, durationMs: 12_400, outcome: 'failed' }, history: ['on_schedule', 'late', 'failed'].map((outcome) => ({ at: ago(1), outcome })) }),
   row('invoice-run', 'pending'),
@@ -39,7 +40,7 @@ async function until(app: { lastFrame: () => string | undefined }, text: string)
   }
 }
 
-function fakeSource(initial: JobRow[]) {
+function fakeSource(initial: JobView[]) {
   const calls: string[] = [];
   /** What each load asked for: 'all', or the jobs named. */
   const loads: string[] = [];
@@ -58,7 +59,7 @@ function fakeSource(initial: JobRow[]) {
     resume: async (project, job) => { calls.push(`resume ${project}/${job}`); },
     watch: (onChange, onLink) => { notify = onChange; onLink('live'); return () => { notify = null; }; },
   };
-  return { source, calls, loads, push(next: JobRow[], changed?: Changed[]) { data = next; notify?.(changed); } };
+  return { source, calls, loads, push(next: JobView[], changed?: Changed[]) { data = next; notify?.(changed); } };
 }
 
 describe('the job table', () => {
@@ -147,6 +148,21 @@ describe('the dashboard app', () => {
     await tick();
     expect(fake.loads.at(-1)).toBe('all');
     expect(app.lastFrame()).toContain('brand-new');
+    app.unmount();
+  });
+
+  it('spaces its reloads by the clock it is given, not the machine\'s', async () => {
+    const fake = fakeSource(jobs);
+    let now = NOW;
+    const app = render(<App source={fake.source} server="http://x" colour={false} clock={() => now} width={80} height={24} refreshMs={60_000} />);
+    await until(app, '›nightly-backup');
+    expect(fake.loads).toEqual(['all']);
+    // A minute passes by the dashboard's clock, a moment by the machine's: the next change is due at once.
+    now += 60_000;
+    fake.push(jobs, [{ project: 'billing', job: 'report' }]);
+    const end = Date.now() + 2000;
+    while (fake.loads.length < 2 && Date.now() < end) await tick();
+    expect(fake.loads).toEqual(['all', 'billing/report']);
     app.unmount();
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CHANNEL_KINDS, MAX_GLOB_STARS, MAX_NAME_LENGTH, NAME_PATTERN, TRANSITIONS } from '../schema/vocabulary.js';
 // @ts-expect-error: a plain .mjs build script without types
 import { generateTypes, schemaPath, typesPath } from '../scripts/gen-types.mjs';
 
@@ -23,5 +24,16 @@ describe('pakyas.schema.json as the single source of truth', () => {
     };
     visit(schema, '');
     expect(missing).toEqual([]);
+  });
+
+  it('names things, lists channel kinds and transitions, and limits globs as schema/vocabulary.ts does', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    const defs = schema.$defs;
+    expect(defs.name.pattern).toBe(NAME_PATTERN.source);
+    expect(defs.name.maxLength).toBe(MAX_NAME_LENGTH);
+    const kinds = defs.channel.oneOf.map((ref: { $ref: string }) => defs[ref.$ref.split('/').at(-1)!].properties.type.const);
+    expect(kinds).toEqual(CHANNEL_KINDS);
+    expect(defs.transition.enum).toEqual(TRANSITIONS);
+    expect(defs.route.properties.match.properties.job.pattern).toContain(`{0,${MAX_GLOB_STARS}}`);
   });
 });

@@ -141,6 +141,12 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     expect(signal.bodyCutBytes).toBe(Buffer.byteLength(body) - 10_000);
   });
 
+  it('writes a log signal into the timeline as the first line of its body', async () => {
+    const p = await project([job('a')]);
+    expect((await p.ping('a/log', { method: 'POST', body: '\n  disk 91% full\r\n/var is at 88%\nchecked by cron\n' })).status).toBe(200);
+    expect((await p.timeline('a')).at(-1)).toBe('Log: disk 91% full');
+  });
+
   it('judges a replayed signal at the time it happened, and marks it', async () => {
     const p = await project([job('a', { schedule: { kind: 'every', everySeconds: 60 }, graceSeconds: 30 })]);
     const at = Date.now() - 5000;

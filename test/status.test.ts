@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../schema/types.js';
-import { dueEvents, emptyState, nextCheckAt, type AlertIntent, type CheckIntent, type JobEvent, type JobState, type TimelineEntry } from '../server/core/state.js';
+import { dueEvents, emptyState, nextCheckAt, type AlertIntent, type JobEvent, type JobState, type TimelineEntry } from '../server/core/state.js';
 import { step } from '../server/core/status.js';
 
 const T = (iso: string) => Date.parse(iso.includes('T') ? iso : `2026-06-01T${iso}Z`);
@@ -17,19 +17,18 @@ const success = (at: string, extra: Partial<Extract<JobEvent, { type: 'signal' }
 const fail = (at: string, exitCode?: number, extra: Partial<Extract<JobEvent, { type: 'signal' }>> = {}): [JobEvent, string] => [{ type: 'signal', kind: 'fail', at: T(at), exitCode: exitCode ?? null, ...extra }, at];
 const deadline = (due: string, grace: number, now?: string): [JobEvent, string] => [{ type: 'deadline', due: T(due), deadline: T(due) + grace * 1000 }, now ?? new Date(T(due) + grace * 1000).toISOString()];
 
-interface Run { state: JobState; timeline: TimelineEntry[]; alerts: AlertIntent[]; checks: CheckIntent[]; last: TimelineEntry[] }
+interface Run { state: JobState; timeline: TimelineEntry[]; alerts: AlertIntent[]; last: TimelineEntry[] }
 
 /** Creates the job at `createdAt` (a config event), then feeds each event at its `now`. */
 function play(job: JobSpec, createdAt: string, events: Array<[JobEvent, string]>): Run {
   let r = step(job, emptyState(), { type: 'config', previous: null, revision: 1, commit: 'abc1234def', changes: [] }, T(createdAt));
-  const all: Run = { state: r.state, timeline: [...r.timeline], alerts: [...r.alerts], checks: [...r.checks], last: r.timeline };
+  const all: Run = { state: r.state, timeline: [...r.timeline], alerts: [...r.alerts], last: r.timeline };
   for (const [event, now] of events) {
     // A deadline check is only real if the state owes that deadline; follow what the shell does.
     r = step(job, all.state, event, T(now));
     all.state = r.state;
     all.timeline.push(...r.timeline);
     all.alerts.push(...r.alerts);
-    all.checks.push(...r.checks);
     all.last = r.timeline;
   }
   return all;
@@ -124,7 +123,8 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(r.state.health).toBe(null);
     expect(r.state.deadline).toBe(T('03:35'));
     expect(messages(r.last)).toEqual(['Pakyas was unavailable at the deadline 03:05 UTC of the run due 03:00 UTC; the job has its grace again, until 03:35 UTC, to deliver']);
-    expect(r.checks.at(-1)).toEqual({ kind: 'deadline', at: T('03:35'), due: T('03:00'), deadline: T('03:35') });
+    expect(r.state.due).toBe(T('03:00'));
+    expect(nextCheckAt(spec(), r.state)).toBe(T('03:35'));
     expect(r.alerts).toEqual([]);
   });
 
@@ -176,14 +176,31 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(r.state.health).toBe('late');
   });
 
-  it('schedules a deadline check whenever the owed run or its deadline moves', () => {
+  it('owes the next run once a run pays the one due, and looks at the job again at the new deadline', () => {
+    const created = play(spec(), '01:00', []);
+    expect([created.state.due, created.state.deadline, nextCheckAt(spec(), created.state)]).toEqual([T('03:00'), T('03:05'), T('03:05')]);
     const r = play(spec(), '01:00', [success('03:01')]);
-    expect(r.checks.filter((c) => c.kind === 'deadline').map((c) => c.at)).toEqual([T('03:05'), T('2026-06-02T03:05:00Z')]);
+    expect([r.state.due, r.state.deadline]).toEqual([T('2026-06-02T03:00:00Z'), T('2026-06-02T03:05:00Z')]);
+    expect(nextCheckAt(spec(), r.state)).toBe(T('2026-06-02T03:05:00Z'));
   });
 
-  it('schedules an overrun check for every run that starts', () => {
-    const r = play(spec({ maxDurationSeconds: 120 }), '01:00', [start('03:00', { rid: 'x' })]);
-    expect(r.checks).toContainEqual({ kind: 'overrun', at: T('03:02'), runId: 'x' });
+  it('looks at a run that starts again when its max_duration is over', () => {
+    const job = spec({ maxDurationSeconds: 120 });
+    const r = play(job, '01:00', [start('03:00', { rid: 'x' })]);
+    expect(r.state.openRuns.map((run) => run.rid)).toEqual(['x']);
+    expect(nextCheckAt(job, r.state)).toBe(T('03:02'));
+  });
+});
+
+describe('the output a signal carries', () => {
+  it('is quoted, its end, by the alerts of a failure and of the recovery that follows, and by no other alert', () => {
+    const long = `${'x'.repeat(3000)}\nerror: table locked`;
+    const failed = play(spec(), '01:00', [fail('03:01', 3, { output: long })]);
+    expect(failed.alerts[0]!.evidence.outputTail).toBe(long.slice(-2000));
+    const recovered = play(spec(), '01:00', [fail('03:01', 3), success('2026-06-02T03:01:00Z', { output: 'done: 12 rows' })]);
+    expect(recovered.alerts.map((a) => [a.transition, a.evidence.outputTail])).toEqual([['failed', undefined], ['recovered', 'done: 12 rows']]);
+    const late = play(spec(), '01:00', [deadline('03:00', 300), success('06:02', { output: 'ran late' })]);
+    expect(late.alerts.map((a) => [a.transition, a.evidence.outputTail])).toEqual([['missing', undefined], ['recovered', 'ran late'], ['late', undefined]]);
   });
 });
 
@@ -195,7 +212,8 @@ describe('config changes', () => {
     r = step(after, r.state, { type: 'config', previous: before, revision: 7, commit: '1a2b3c4d5e', changes: ['grace 5m → 10m'] }, T('01:30'));
     expect(messages(r.timeline)).toEqual(['Config changed in revision 7 (commit 1a2b3c4): grace 5m → 10m']);
     expect(r.state.deadline).toBe(T('03:10'));
-    expect(r.checks).toEqual([{ kind: 'deadline', at: T('03:10'), due: T('03:00'), deadline: T('03:10') }]);
+    expect(r.state.due).toBe(T('03:00'));
+    expect(nextCheckAt(after, r.state)).toBe(T('03:10'));
   });
 
   it('owes the next run of a new schedule at once', () => {
@@ -244,11 +262,13 @@ describe('when a job next needs looking at', () => {
     expect(nextCheckAt(job, pausedForever.state)).toBe(null);
   });
 
-  it('agrees with the earliest check the steps asked for', () => {
+  it('follows the state as it moves: a run that pays its due is looked at when it would overrun, then at the next deadline', () => {
     const job = spec({ maxDurationSeconds: 600 });
-    const r = play(job, '01:00', [start('02:58', { rid: 'r' })]);
-    const pending = r.checks.filter((c) => c.at > T('02:58')).map((c) => c.at);
-    expect(nextCheckAt(job, r.state)).toBe(Math.min(...pending));
+    const running = play(job, '01:00', [start('03:01', { rid: 'r' })]);
+    expect(running.state.deadline).toBe(T('2026-06-02T03:05:00Z'));
+    expect(nextCheckAt(job, running.state)).toBe(T('03:11'));
+    const finished = play(job, '01:00', [start('03:01', { rid: 'r' }), success('03:04', { rid: 'r' })]);
+    expect(nextCheckAt(job, finished.state)).toBe(T('2026-06-02T03:05:00Z'));
   });
 
   it('judges what is due when the wake-up comes: overruns and the deadline', () => {

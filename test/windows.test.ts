@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec, Schedule } from '../schema/types.js';
-import { cronError, expectedRun, nextDue, previousDue, upcomingRuns } from '../server/core/windows.js';
+import { cronError } from '../schema/cron.js';
+import { expectedRun, nextDue, previousDue, upcomingRuns } from '../server/core/windows.js';
 import { formatClock, formatLocal } from '../server/core/format.js';
 
 const cron = (expr: string): Schedule => ({ kind: 'cron', cron: expr });

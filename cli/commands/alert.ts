@@ -1,10 +1,10 @@
 import type { ChannelSpec } from '../../schema/types.js';
 import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
-import { DEFAULT_FILE } from '../config-file.js';
+import { DEFAULT_FILE } from '../config/file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, loadDesired, VARIABLES_HELP } from '../desired-config.js';
-import { paint, printJson } from '../output.js';
+import { ALLOW_ENV_OPTION, loadDesired, VARIABLES_HELP } from '../config/desired.js';
+import { paint, printJson } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'alert',

@@ -1,11 +1,11 @@
 import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
-import { DEFAULT_FILE } from '../config-file.js';
+import { DEFAULT_FILE } from '../config/file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../desired-config.js';
-import { paint, printJson } from '../output.js';
-import { renderText, summary } from '../plan-render.js';
-import { revisionSource, SOURCE_OPTIONS } from '../revision-source.js';
+import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
+import { paint, printJson } from '../output/terminal.js';
+import { renderText, summary } from '../output/plan.js';
+import { revisionSource, SOURCE_OPTIONS } from '../config/revision.js';
 
 export const command: Command = {
   name: 'apply',

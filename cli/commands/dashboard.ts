@@ -1,7 +1,7 @@
 import { CliError, type Command } from '../command.js';
 import { explain } from '../client.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { useColor } from '../output.js';
+import { colourWanted } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'dashboard',
@@ -14,7 +14,7 @@ export const command: Command = {
       throw new CliError("pakyas dashboard needs an interactive terminal; in scripts and pipes use 'pakyas status' (or 'pakyas status --json')");
     }
     const conn = connection(args);
-    const colour = useColor(process.stdout);
+    const colour = colourWanted(process.stdout);
     // Ink's colour library turns colour off wherever a CI variable is set; the decision here is
     // ours (a terminal, and no NO_COLOR), so it is passed on before Ink is loaded.
     if (colour && !process.env.FORCE_COLOR) process.env.FORCE_COLOR = '1';

@@ -1,9 +1,10 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isName, MAX_NAME_LENGTH } from '../../schema/vocabulary.js';
 import { CliError, str, type Command } from '../command.js';
-import { DEFAULT_FILE } from '../config-file.js';
-import { paint } from '../output.js';
+import { DEFAULT_FILE } from '../config/file.js';
+import { paint } from '../output/terminal.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../pakyas.schema.json', import.meta.url));
 
@@ -19,7 +20,7 @@ export const command: Command = {
     const file = str(args, 'file') ?? DEFAULT_FILE;
     const dir = dirname(resolve(file));
     const project = str(args, 'project') ?? slug(basename(dir));
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(project) || project.length > 64) {
+    if (!isName(project)) {
       throw new CliError(`pakyas init: '${project}' is not a valid project name; use lowercase letters, digits, '-' and '_', starting with a letter or digit (or pass --project NAME)`);
     }
     try {
@@ -38,7 +39,7 @@ export const command: Command = {
 };
 
 function slug(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 64);
+  const s = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, MAX_NAME_LENGTH);
   return s || 'my-project';
 }
 

@@ -7,14 +7,13 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { constants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../../schema/duration.js';
+import { isName, KEPT_OUTPUT_BYTES } from '../../schema/vocabulary.js';
 import { formatElapsed } from '../../server/core/format.js';
 import { CliError, flag, str, type Command } from '../command.js';
 import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
-import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signal-http.js';
-import { replaySpool, spool, spoolDir } from '../spool.js';
+import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signals/http.js';
+import { replaySpool, spool, spoolDir } from '../signals/spool.js';
 
-/** Kept of the combined output: the end, which is what explains a failure. */
-export const TAIL_BYTES = 10_000;
 const ATTEMPT_TIMEOUT_MS = 2000;
 const RETRY_DELAYS_MS = [250, 750];
 
@@ -43,7 +42,7 @@ really happened, by the next pakyas command that reaches the server.`,
     const jobText = args.positionals[0];
     if (!jobText || args.rest.length === 0) throw new CliError(`pakyas monitor: give a job and a command after --\nusage: pakyas ${command.usage}`);
     const job = jobName(jobText);
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(job)) throw new CliError(`pakyas monitor: '${job}' is not a job name; use lowercase letters, digits, '-' and '_'`);
+    if (!isName(job)) throw new CliError(`pakyas monitor: '${job}' is not a job name; use lowercase letters, digits, '-' and '_'`);
     const timeoutText = str(args, 'timeout');
     const timeoutS = timeoutText === undefined ? null : parseDuration(timeoutText);
     if (timeoutS === null && timeoutText !== undefined) throw new CliError(`pakyas monitor: --timeout '${timeoutText}' is not a duration; write it like 30s, 10m or 1h`);
@@ -87,7 +86,8 @@ async function monitor(o: MonitorOptions): Promise<number> {
   const startSent = report ? retrying(() => sendSignal(o.target, { job: o.job, kind: 'start', rid, host }, ATTEMPT_TIMEOUT_MS), () => startCancelled)
     .then((r) => { if (r.ok) say('Start signal sent'); return r; }) : Promise.resolve(null);
 
-  const tail = new Tail(TAIL_BYTES);
+  // Kept of the combined output: the end, which is what explains a failure, as much as the server keeps.
+  const tail = new Tail(KEPT_OUTPUT_BYTES);
   // A terminal stays the command's own (colours, line buffering, prompts); output is captured
   // only where nobody is watching it live: cron, systemd, CI, containers.
   const capture = o.capture && !process.stdout.isTTY && !process.stderr.isTTY;

@@ -5,9 +5,9 @@ import { closest } from '../../schema/similar.js';
 import { describeSchedule, formatClock, formatLocal } from '../../server/core/format.js';
 import { upcomingRuns } from '../../server/core/windows.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { DEFAULT_FILE, readConfigText } from '../config-file.js';
+import { DEFAULT_FILE, readConfigText } from '../config/file.js';
 import { jobName } from '../connection.js';
-import { paint, printJson, table } from '../output.js';
+import { paint, printJson, table } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'next',

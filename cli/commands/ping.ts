@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
+import { UUID_PATTERN } from '../../schema/vocabulary.js';
 import { CliError, str, type Command } from '../command.js';
 import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
-import { sendSignal } from '../signal-http.js';
+import { sendSignal } from '../signals/http.js';
 
 const KINDS = ['start', 'success', 'fail', 'log'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const command: Command = {
   name: 'ping',
@@ -29,7 +29,7 @@ export const command: Command = {
     const codeText = str(args, 'exit-code');
     if (codeText !== undefined && (!/^\d{1,3}$/.test(codeText) || Number(codeText) > 255)) throw new CliError(`pakyas ping: --exit-code must be a whole number from 0 to 255, not '${codeText}'`);
     const rid = str(args, 'rid');
-    if (rid !== undefined && !UUID.test(rid)) throw new CliError(`pakyas ping: --rid must be a UUID, not '${rid}'`);
+    if (rid !== undefined && !UUID_PATTERN.test(rid)) throw new CliError(`pakyas ping: --rid must be a UUID, not '${rid}'`);
     const exitCode = codeText === undefined ? null : Number(codeText);
     const r = await sendSignal({ server, pingKey }, {
       job, kind: kind === 'success' && exitCode !== null && exitCode !== 0 ? 'fail' : kind,

@@ -1,10 +1,10 @@
 import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
-import { DEFAULT_FILE } from '../config-file.js';
+import { DEFAULT_FILE } from '../config/file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../desired-config.js';
-import { paint, printJson } from '../output.js';
-import { renderMarkdown, renderText, SECRETS_NOT_COMPARED, summary } from '../plan-render.js';
+import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
+import { paint, printJson } from '../output/terminal.js';
+import { renderMarkdown, renderText, SECRETS_NOT_COMPARED, summary } from '../output/plan.js';
 
 export const command: Command = {
   name: 'plan',

@@ -1,8 +1,8 @@
 import { flag, requiredJob, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
-import { printJson } from '../output.js';
-import { stateWord, utc } from '../state-format.js';
+import { printJson } from '../output/terminal.js';
+import { stateWord, utc } from '../output/states.js';
 
 export const command: Command = {
   name: 'resume',

@@ -36,11 +36,9 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
     const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
     const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
-    const { retentionFromEnv } = await import('../../server/retention.js');
+    const { alertSettingsFromEnv, retentionFromEnv, startServer } = await import('../../server/main.js');
     const retention = retentionFromEnv(process.env);
     if ('error' in retention) throw new CliError(`pakyas server: ${retention.error}`);
-    const { startServer } = await import('../../server/main.js');
-    const { alertSettingsFromEnv } = await import('../../server/alerts.js');
     let alerts;
     try {
       alerts = alertSettingsFromEnv(process.env);

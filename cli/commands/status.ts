@@ -1,11 +1,9 @@
 import { flag, str, type Command } from '../command.js';
-import { call, createClient } from '../client.js';
+import { call, createClient, type JobView } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
-import { printJson, table } from '../output.js';
-import { relative, stateWord, utc } from '../state-format.js';
+import { printJson, table } from '../output/terminal.js';
+import { relative, stateWord, utc } from '../output/states.js';
 import { formatElapsed } from '../../server/core/format.js';
-
-type Job = Awaited<ReturnType<ReturnType<typeof createClient>['jobs']['list']['query']>>[number];
 
 export const command: Command = {
   name: 'status',
@@ -22,7 +20,7 @@ export const command: Command = {
     const client = createClient(conn);
     const name = args.positionals[0];
     const project = str(args, 'project');
-    const jobs: Job[] = name !== undefined
+    const jobs: JobView[] = name !== undefined
       ? [await call(conn, () => client.jobs.get.query(jobRef(name, project)))]
       : await call(conn, () => client.jobs.list.query(project ? { project } : undefined));
     if (flag(args, 'json')) {
@@ -52,18 +50,18 @@ export const command: Command = {
 };
 
 /** A Running job still owes its health: "Running (health: Failed)". */
-function healthNote(j: Job): string {
+function healthNote(j: JobView): string {
   return (j.state === 'running' || j.state === 'overrunning') && j.health && j.health !== j.state ? ` (was ${stateWord(j.health, false)})` : '';
 }
 
-function lastRun(j: Job): string {
+function lastRun(j: JobView): string {
   if (!j.lastRun) return j.running.length ? `started ${relative(j.running[0]!.startedAt)}` : 'never';
   const r = j.lastRun;
   const code = r.exitCode !== null ? `exit ${r.exitCode}` : r.outcome === 'failed' ? 'fail' : 'ok';
   return `${relative(r.finishedAt)}, ${code}${r.durationMs !== null ? `, ${formatElapsed(r.durationMs)}` : ''}`;
 }
 
-function detail(j: Job): string {
+function detail(j: JobView): string {
   const lines = [
     `${j.project}/${j.job}: ${stateWord(j.state)}${j.health && j.health !== j.state ? ` (health: ${stateWord(j.health)})` : ''}`,
     j.description ? `  ${j.description}` : null,

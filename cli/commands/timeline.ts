@@ -1,7 +1,7 @@
 import { CliError, flag, requiredJob, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection, jobRef } from '../connection.js';
-import { paint, printJson } from '../output.js';
+import { paint, printJson } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'timeline',

@@ -1,7 +1,7 @@
 import { CliError, flag, str, type Command } from '../command.js';
 import { call, createClient } from '../client.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
-import { printJson, table } from '../output.js';
+import { printJson, table } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'token',

@@ -1,9 +1,9 @@
 import { formatError, formatGithub, formatWarning } from '../../schema/errors.js';
 import { loadConfig } from '../../schema/load.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { DEFAULT_FILE, readConfigText } from '../config-file.js';
-import { ALLOW_ENV_OPTION, allowedEnv, STRICT_OPTION, VARIABLES_HELP } from '../desired-config.js';
-import { paint, printJson } from '../output.js';
+import { DEFAULT_FILE, readConfigText } from '../config/file.js';
+import { ALLOW_ENV_OPTION, allowedEnv, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
+import { paint, printJson } from '../output/terminal.js';
 
 export const command: Command = {
   name: 'validate',

@@ -1,12 +1,16 @@
+// The dashboard: the job table, a job's timeline, help, and the keys that move between them.
 import { Box, useApp, useInput, useWindowSize } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { JobView, TimelineEntry } from '../client.js';
+import { stateLabel } from '../output/states.js';
 import { Footer, type FooterMode } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpPane } from './HelpPane.js';
 import { JobTable } from './JobTable.js';
-import { applyFilters, nextStateFilter, nextTagFilter, sortWorstFirst, stateLabel, type Filters } from './model.js';
-import type { Changed, DashboardSource, JobRow, Link, TimelineEntry } from './source.js';
+import { applyFilters, nextStateFilter, nextTagFilter, sortWorstFirst, type Filters } from './model.js';
+import type { DashboardSource } from './source.js';
 import { TimelinePane } from './TimelinePane.js';
+import { useJobs } from './useJobs.js';
 
 export interface AppProps {
   source: DashboardSource;
@@ -22,7 +26,7 @@ export interface AppProps {
 }
 
 type View = 'table' | 'timeline' | 'help';
-const keyOf = (j: JobRow) => `${j.project}/${j.job}`;
+const keyOf = (j: JobView) => `${j.project}/${j.job}`;
 
 export function App({ source, server, colour, clock = Date.now, width: fixedWidth, height: fixedHeight, refreshMs = 250 }: AppProps) {
   const { exit } = useApp();
@@ -30,8 +34,6 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
   const width = Math.max(40, fixedWidth ?? size.columns ?? 80);
   const height = Math.max(8, fixedHeight ?? size.rows ?? 24);
 
-  const [jobs, setJobs] = useState<JobRow[]>([]);
-  const [link, setLink] = useState<Link>('connecting');
   const [filters, setFilters] = useState<Filters>({ text: '', state: null, tag: null });
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [view, setView] = useState<View>('table');
@@ -40,19 +42,7 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
   const [scroll, setScroll] = useState(0);
   const [now, setNow] = useState(clock());
 
-  const visible = useMemo(() => applyFilters(sortWorstFirst(jobs), filters), [jobs, filters]);
-  const selectedIndex = Math.max(0, Math.min(visible.length - 1, selectedKey ? visible.findIndex((j) => keyOf(j) === selectedKey) : 0));
-  const selected = visible[selectedIndex] ?? null;
-  // The selection follows its job when the order changes (a job that fails moves to the top).
-  useEffect(() => {
-    if (selectedKey === null && visible[0]) setSelectedKey(keyOf(visible[0]));
-  }, [selectedKey, visible]);
-
-  // What the reload callbacks need to read, without re-subscribing on every change.
-  const current = useRef({ view, selected });
-  current.current = { view, selected };
-
-  const loadTimeline = useCallback(async (job: JobRow) => {
+  const loadTimeline = useCallback(async (job: JobView) => {
     try {
       setTimeline(await source.timeline(job.project, job.job));
     } catch (err) {
@@ -60,53 +50,31 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
     }
   }, [source]);
 
-  // Changes can arrive hundreds of times a second: they are collected and reloaded at most once
-  // per refreshMs, and only the jobs that changed (with 5,000 jobs, reloading them all on every
-  // change kept the process busy enough to delay keys). Everything is reloaded when anything may
-  // have changed: on connecting, after a drop, after a configuration change.
-  const reload = useRef({ running: false, again: false, last: 0, all: true, changed: new Map<string, Changed>() });
-  const refresh = useCallback(async (changed?: Changed[]) => {
-    const r = reload.current;
-    if (changed === undefined || changed.some((c) => c.job === '*')) r.all = true;
-    else for (const c of changed) r.changed.set(`${c.project}/${c.job}`, c);
-    if (r.running) { r.again = true; return; }
-    const wait = r.last + refreshMs - Date.now();
-    if (wait > 0) { r.running = true; await new Promise((res) => setTimeout(res, wait)); r.running = false; }
-    r.running = true;
-    r.last = Date.now();
-    const all = r.all || r.changed.size > 500;
-    const only = [...r.changed.values()];
-    r.all = false;
-    r.changed = new Map();
-    try {
-      if (all) {
-        setJobs(await source.jobs());
-      } else if (only.length > 0) {
-        const rows = new Map((await source.jobs(only)).map((j) => [keyOf(j), j]));
-        setJobs((prev) => {
-          const next = prev.map((j) => rows.get(keyOf(j)) ?? j);
-          const known = new Set(prev.map(keyOf));
-          for (const [k, j] of rows) if (!known.has(k)) next.push(j);
-          return next;
-        });
-      }
+  // What the reload callback needs to read: the view and job on screen when the reload ends.
+  const current = useRef<{ view: View; selected: JobView | null }>({ view, selected: null });
+  const { jobs, link, refresh } = useJobs(source, {
+    refreshMs, clock,
+    // An open timeline follows its job.
+    onReloaded: async (changed) => {
       const { view: v, selected: s } = current.current;
-      if (v === 'timeline' && s && (all || only.some((c) => c.project === s.project && c.job === s.job))) await loadTimeline(s);
-    } catch (err) {
-      r.all = true; // what failed to load is reloaded next time
-      setMode({ kind: 'message', text: `Could not load jobs: ${(err as Error).message}` });
-    } finally {
-      r.running = false;
-      if (r.again) { r.again = false; void refresh([]); }
-    }
-  }, [source, refreshMs, loadTimeline]);
+      if (v === 'timeline' && s && (changed === 'all' || changed.some((c) => c.project === s.project && c.job === s.job))) await loadTimeline(s);
+    },
+    onError: (text) => setMode({ kind: 'message', text }),
+  });
+
+  const visible = useMemo(() => applyFilters(sortWorstFirst(jobs), filters), [jobs, filters]);
+  const selectedIndex = Math.max(0, Math.min(visible.length - 1, selectedKey ? visible.findIndex((j) => keyOf(j) === selectedKey) : 0));
+  const selected = visible[selectedIndex] ?? null;
+  current.current = { view, selected };
+  // The selection follows its job when the order changes (a job that fails moves to the top).
+  useEffect(() => {
+    if (selectedKey === null && visible[0]) setSelectedKey(keyOf(visible[0]));
+  }, [selectedKey, visible]);
 
   useEffect(() => {
-    void refresh();
-    const stop = source.watch((changed) => void refresh(changed), (l) => setLink(l));
     const tick = setInterval(() => setNow(clock()), 1000);
-    return () => { stop(); clearInterval(tick); };
-  }, [source, refresh, clock]);
+    return () => clearInterval(tick);
+  }, [clock]);
 
   const move = (delta: number) => {
     const next = visible[Math.max(0, Math.min(visible.length - 1, selectedIndex + delta))];
@@ -120,7 +88,7 @@ export function App({ source, server, colour, clock = Date.now, width: fixedWidt
     setMode({ kind: 'confirm', action, job: keyOf(selected) });
   };
 
-  const act = async (action: 'pause' | 'resume', job: JobRow) => {
+  const act = async (action: 'pause' | 'resume', job: JobView) => {
     try {
       await (action === 'pause' ? source.pause(job.project, job.job) : source.resume(job.project, job.job));
       setMode({ kind: 'message', text: `${action === 'pause' ? 'Paused' : 'Resumed'} ${keyOf(job)}` });

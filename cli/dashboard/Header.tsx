@@ -1,8 +1,11 @@
 import { Box, Text } from 'ink';
-import { counts, STATE_COLOUR, stateLabel } from './model.js';
-import type { JobRow, Link } from './source.js';
+import { STATUS_COLOUR } from '../../schema/vocabulary.js';
+import { stateLabel } from '../output/states.js';
+import { counts } from './model.js';
+import type { JobView } from '../client.js';
+import type { Link } from './source.js';
 
-export interface HeaderProps { jobs: JobRow[]; link: Link; server: string; filter: string | null; colour: boolean; width: number }
+export interface HeaderProps { jobs: JobView[]; link: Link; server: string; filter: string | null; colour: boolean; width: number }
 
 /** One line: how many jobs in which state, the live connection, and the active filter. */
 export function Header({ jobs, link, server, filter, colour, width }: HeaderProps) {
@@ -14,7 +17,7 @@ export function Header({ jobs, link, server, filter, colour, width }: HeaderProp
         <Text bold>Pakyas</Text>
         {' '}
         {summary.length === 0 ? <Text dimColor>no jobs</Text> : summary.map(({ s, text }, i) => (
-          <Text key={s}>{i > 0 ? ' · ' : ''}{colour ? <Text color={STATE_COLOUR[s]}>{text}</Text> : text}</Text>
+          <Text key={s}>{i > 0 ? ' · ' : ''}{colour ? <Text color={STATUS_COLOUR[s]}>{text}</Text> : text}</Text>
         ))}
         {filter ? <Text dimColor>{`  [${filter}]`}</Text> : null}
       </Text>

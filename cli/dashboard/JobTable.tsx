@@ -1,11 +1,12 @@
 import { Box, Text } from 'ink';
 import { HistoryStrip } from './HistoryStrip.js';
-import { columns, durationText, fit, lastRunText, relative } from './model.js';
-import type { JobRow } from './source.js';
+import { relative } from '../output/states.js';
+import { columns, durationText, fit, lastRunText } from './model.js';
+import type { JobView } from '../client.js';
 import { StateBadge } from './StateBadge.js';
 
 export interface JobTableProps {
-  jobs: JobRow[];
+  jobs: JobView[];
   selected: number;
   width: number;
   /** Rows available for jobs (the header row not counted). */

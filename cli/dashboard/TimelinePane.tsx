@@ -1,9 +1,11 @@
 import { Box, Text } from 'ink';
-import { fit, STATE_COLOUR, stateLabel } from './model.js';
-import type { JobRow, TimelineEntry } from './source.js';
+import { STATUS_COLOUR } from '../../schema/vocabulary.js';
+import { stateLabel } from '../output/states.js';
+import { fit } from './model.js';
+import type { JobView, TimelineEntry } from '../client.js';
 
 export interface TimelinePaneProps {
-  job: JobRow;
+  job: JobView;
   entries: TimelineEntry[] | null;
   /** How many entries from the newest end are scrolled past. */
   scroll: number;
@@ -33,7 +35,7 @@ export function TimelinePane({ job, entries, scroll, width, height, colour }: Ti
   }
   return (
     <Box flexDirection="column">
-      <Text bold>{colour ? <Text color={STATE_COLOUR[job.state]}>{fit(title, width)}</Text> : fit(title, width)}</Text>
+      <Text bold>{colour ? <Text color={STATUS_COLOUR[job.state]}>{fit(title, width)}</Text> : fit(title, width)}</Text>
       {entries === null ? <Text dimColor>Loading the timeline…</Text> : null}
       {entries !== null && entries.length === 0 ? <Text dimColor>No entries yet.</Text> : null}
       {shown.map((e) => {

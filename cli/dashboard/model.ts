@@ -1,21 +1,22 @@
-// The dashboard's pure logic: order, filters, column widths, and the words and glyphs it shows.
+// The dashboard's pure logic: order, filters, column widths, and what its columns say.
+import { STATUSES, type Status } from '../../schema/vocabulary.js';
 import { formatElapsed } from '../../server/core/format.js';
-import { STATUS_LABEL, STATUSES, type Status } from '../../server/core/state.js';
-import type { JobRow } from './source.js';
+import { relative } from '../output/states.js';
+import type { JobView } from '../client.js';
 
 /** Worst first: what needs a person comes to the top. */
-const RANK: Record<string, number> = {
+const RANK: Record<Status, number> = {
   failed: 0, missing: 1, overrunning: 2, late: 3, running: 4, pending: 5, on_schedule: 6, paused: 7,
 };
 
-export function sortWorstFirst(jobs: JobRow[]): JobRow[] {
-  const rank = (j: JobRow) => Math.min(RANK[j.state] ?? 9, j.state === 'running' && j.health ? (RANK[j.health] ?? 9) + 0.5 : 9);
+export function sortWorstFirst(jobs: JobView[]): JobView[] {
+  const rank = (j: JobView) => Math.min(RANK[j.state] ?? 9, j.state === 'running' && j.health ? (RANK[j.health] ?? 9) + 0.5 : 9);
   return [...jobs].sort((a, b) => rank(a) - rank(b) || a.project.localeCompare(b.project) || a.job.localeCompare(b.job));
 }
 
 export interface Filters { text: string; state: Status | null; tag: string | null }
 
-export function applyFilters(jobs: JobRow[], f: Filters): JobRow[] {
+export function applyFilters(jobs: JobView[], f: Filters): JobView[] {
   const text = f.text.trim().toLowerCase();
   return jobs.filter((j) =>
     (f.state === null || j.state === f.state || (f.state !== 'running' && j.health === f.state && j.state === 'running'))
@@ -30,39 +31,20 @@ export function nextStateFilter(current: Status | null): Status | null {
 }
 
 /** t cycles: all → each tag in use → all. */
-export function nextTagFilter(current: string | null, jobs: JobRow[]): string | null {
+export function nextTagFilter(current: string | null, jobs: JobView[]): string | null {
   const tags = [...new Set(jobs.flatMap((j) => j.tags))].sort();
   const order = [null, ...tags];
   return order[(order.indexOf(current) + 1) % order.length] ?? null;
 }
 
-export const stateLabel = (s: string) => STATUS_LABEL[s as Status] ?? s;
-
-export const STATE_COLOUR: Record<string, string> = {
-  on_schedule: 'green', late: 'yellow', failed: 'red', missing: 'red', overrunning: 'magenta',
-  running: 'cyan', paused: 'gray', pending: 'blue',
-};
-
-/** A glyph per outcome: distinct shapes, so the strip reads without colour too. */
-export const OUTCOME_GLYPH: Record<string, string> = {
-  on_schedule: '✓', late: '~', failed: '✗', missing: '?', overrunning: '!',
-};
-
-export function relative(iso: string | null, now: number): string {
-  if (!iso) return '—';
-  const d = Date.parse(iso) - now;
-  if (Math.abs(d) < 1000) return 'now';
-  return d > 0 ? `in ${formatElapsed(d)}` : `${formatElapsed(-d)} ago`;
-}
-
-export function lastRunText(j: JobRow, now: number): string {
+export function lastRunText(j: JobView, now: number): string {
   if (!j.lastRun) return j.running.length > 0 ? `started ${relative(j.running[0]!.startedAt, now)}` : 'never';
   const r = j.lastRun;
   const code = r.exitCode !== null ? `exit ${r.exitCode}` : r.outcome === 'failed' ? 'fail' : 'ok';
   return `${relative(r.finishedAt, now)} ${code}`;
 }
 
-export function durationText(j: JobRow, now: number): string {
+export function durationText(j: JobView, now: number): string {
   const open = j.running[0];
   if (open) return formatElapsed(now - Date.parse(open.startedAt));
   return j.lastRun?.durationMs != null ? formatElapsed(j.lastRun.durationMs) : '—';
@@ -92,6 +74,6 @@ export function fit(text: string, width: number): string {
   return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
-export function counts(jobs: JobRow[]): Array<[Status, number]> {
+export function counts(jobs: JobView[]): Array<[Status, number]> {
   return STATUSES.map((s) => [s, jobs.filter((j) => j.state === s).length] as [Status, number]).filter(([, n]) => n > 0);
 }

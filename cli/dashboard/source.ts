@@ -1,20 +1,16 @@
 // Where the dashboard's data comes from: tRPC queries, and a subscription over Server-Sent Events
 // that says which jobs changed. Anything a server on the same database commits arrives here too.
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import type { AppRouter } from '../../server/api/router.js';
+import { createClient, type JobView, type TimelineEntry } from '../client.js';
 import type { Connection } from '../connection.js';
 
-type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
-export type JobRow = Awaited<ReturnType<Client['jobs']['list']['query']>>[number];
-export type TimelineEntry = Awaited<ReturnType<Client['jobs']['timeline']['query']>>['entries'][number];
 export type Link = 'connecting' | 'live' | 'reconnecting';
 /** A job that changed; `job` is '*' when a project's configuration changed (jobs may have come or gone). */
 export interface Changed { project: string; job: string }
 
 export interface DashboardSource {
   /** Every job; or, with `only`, just those (the ones that changed). */
-  jobs(only?: Changed[]): Promise<JobRow[]>;
+  jobs(only?: Changed[]): Promise<JobView[]>;
   timeline(project: string, job: string): Promise<TimelineEntry[]>;
   pause(project: string, job: string): Promise<void>;
   resume(project: string, job: string): Promise<void>;
@@ -26,19 +22,7 @@ export interface DashboardSource {
 }
 
 export function serverSource(conn: Connection): DashboardSource {
-  const authorization = conn.token ? `Bearer ${conn.token}` : '';
-  const client = createTRPCClient<AppRouter>({
-    links: [splitLink({
-      condition: (op) => op.type === 'subscription',
-      true: httpSubscriptionLink({
-        url: `${conn.server}/trpc`,
-        EventSource,
-        // EventSource has no headers of its own: the token goes in through its fetch.
-        eventSourceOptions: { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization } }) },
-      }),
-      false: httpLink({ url: `${conn.server}/trpc`, headers: () => (authorization ? { authorization } : {}) }),
-    })],
-  });
+  const client = createClient(conn, { eventSource: EventSource });
   return {
     jobs: (only) => client.jobs.list.query(only ? { only } : undefined),
     timeline: async (project, job) => (await client.jobs.timeline.query({ project, job, limit: 200 })).entries,

@@ -3,14 +3,15 @@
 import { z } from 'zod';
 import { MAX_DURATION_SECONDS } from '../../schema/duration.js';
 import type { ProjectConfig } from '../../schema/types.js';
-import { channelProblems } from '../core/channels.js';
-import { countStars, MAX_GLOB_STARS } from '../core/routes.js';
-import { cronError, isTimeZone } from '../core/windows.js';
+import { channelProblems } from '../../schema/channels.js';
+import { cronError, isTimeZone } from '../../schema/cron.js';
+import { CHANNEL_KINDS, MAX_GLOB_STARS, MAX_NAME_LENGTH, NAME_PATTERN, TRANSITIONS } from '../../schema/vocabulary.js';
+import { countStars } from '../core/routes.js';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'").max(64);
+const name = z.string().regex(NAME_PATTERN, "use lowercase letters, digits, '-' and '_'").max(MAX_NAME_LENGTH);
 const seconds = z.number().int().min(1).max(MAX_DURATION_SECONDS);
 const zone = z.string().max(64).refine(isTimeZone, 'is not a known IANA time zone');
-const transition = z.enum(['failed', 'missing', 'overrunning', 'late', 'recovered']);
+const transition = z.enum(TRANSITIONS);
 
 const job = z.object({
   name,
@@ -30,11 +31,11 @@ const job = z.object({
 const setting = z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)]);
 /**
  * A channel as the server accepts it, from apply and from `alert test`: known settings only, URLs
- * of allowed schemes only, an SMTP URL of host, port and credentials only (core/channels.ts).
+ * of allowed schemes only, an SMTP URL of host, port and credentials only (schema/channels.ts).
  */
 export const channelInput = z.object({
   name,
-  type: z.enum(['webhook', 'slack', 'discord', 'pagerduty', 'email']),
+  type: z.enum(CHANNEL_KINDS),
   settings: z.record(z.string().max(64), setting).refine((s) => Object.keys(s).length <= 20, 'has too many settings'),
 }).strict().superRefine((c, ctx) => {
   for (const problem of channelProblems(c.type, c.settings)) ctx.addIssue({ code: 'custom', message: `channel '${c.name}': ${problem}` });

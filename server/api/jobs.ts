@@ -100,22 +100,24 @@ export const jobsRouter = router({
       } catch { /* not ours */ }
     });
     let unwatch: (() => Promise<void>) | null = null;
+    // One listener for the stream's whole life: one added per wait would pile up, a dashboard open
+    // for a day waiting thousands of times.
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
     try {
       // The token was checked when the stream opened; a revoked token must stop hearing changes too.
       unwatch = await watchRevocation(ctx.deps.db, ctx.principal.id, () => { revoked = true; wake?.(); });
       while (!signal?.aborted) {
         if (revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this token has been revoked' });
         if (queue.length === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
+          await new Promise<void>((resolve) => { wake = resolve; });
           wake = null;
           continue;
         }
         yield queue.splice(0, queue.length);
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       await unwatch?.();
       await unlisten();
     }

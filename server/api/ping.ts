@@ -3,20 +3,13 @@
 //   ?rid=UUID  ?duration_ms=N  ?host=NAME  ?ts=ISO-or-epoch-ms (a replayed signal, at most 24 h old)
 // The request body is the tail of the job's output.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isName, KEPT_OUTPUT_BYTES, MAX_REPLAY_AGE_MS, MAX_SIGNAL_BODY_BYTES, UUID_PATTERN } from '../../schema/vocabulary.js';
 import { isUnavailable } from '../db/port.js';
 import type { ServerDeps } from '../deps.js';
 import type { IncomingSignal } from '../signals.js';
 
-/** Bodies up to this size are accepted; larger requests get 413. */
-export const MAX_REQUEST_BODY = 1024 * 1024;
-/** Of a body, this many bytes are stored: the end of the output, which is what explains a failure. */
-export const KEPT_BODY = 10_000;
-export const MAX_REPLAY_AGE_MS = 24 * 3600_000;
-
 const ACCEPTED = ['rid', 'duration_ms', 'host', 'ts'];
 const ACCEPTED_ON_FAIL = [...ACCEPTED, 'exit_code'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 class BadRequest extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -58,7 +51,7 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
     throw new BadRequest(404, 'Not found: signal URLs are /ping/{pingKey}/{job}[/start|/fail|/log|/{exitCode}]');
   }
   const [pingKey, job, action = 'success'] = parts as [string, string, string?];
-  if (pingKey.length > 200 || !NAME.test(job)) throw new BadRequest(404, 'Not found: no job of that name for this ping key');
+  if (pingKey.length > 200 || !isName(job)) throw new BadRequest(404, 'Not found: no job of that name for this ping key');
 
   let kind: IncomingSignal['kind'];
   let exitCode: number | null = null;
@@ -86,7 +79,7 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
     exitCode = Number(code);
   }
   const rid = q.get('rid');
-  if (rid !== null && !UUID.test(rid)) throw new BadRequest(400, `Bad rid '${rid.slice(0, 60)}': a run id is a UUID, like 2f1c7c1e-8a0e-4d0e-9a3c-0b1f0c2d3e4f`);
+  if (rid !== null && !UUID_PATTERN.test(rid)) throw new BadRequest(400, `Bad rid '${rid.slice(0, 60)}': a run id is a UUID, like 2f1c7c1e-8a0e-4d0e-9a3c-0b1f0c2d3e4f`);
   const duration = q.get('duration_ms');
   if (duration !== null && (!/^\d{1,10}$/.test(duration))) throw new BadRequest(400, `Bad duration_ms '${duration.slice(0, 30)}': use whole milliseconds`);
   const host = q.get('host');
@@ -114,22 +107,25 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
   };
 }
 
-/** The last KEPT_BODY bytes of the body, cut at a character boundary, and how many bytes were cut. */
+/**
+ * The last KEPT_OUTPUT_BYTES bytes of the body, cut at a character boundary, and how many bytes were cut:
+ * the end of the output is what explains a failure.
+ */
 async function readBody(req: IncomingMessage): Promise<{ body: string | null; cut: number }> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REQUEST_BODY) throw new BadRequest(413, `Body too large: at most ${MAX_REQUEST_BODY} bytes are accepted, and the last ${KEPT_BODY} are kept`);
+  if (declared > MAX_SIGNAL_BODY_BYTES) throw new BadRequest(413, `Body too large: at most ${MAX_SIGNAL_BODY_BYTES} bytes are accepted, and the last ${KEPT_OUTPUT_BYTES} are kept`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BODY) throw new BadRequest(413, `Body too large: at most ${MAX_REQUEST_BODY} bytes are accepted, and the last ${KEPT_BODY} are kept`);
+    if (size > MAX_SIGNAL_BODY_BYTES) throw new BadRequest(413, `Body too large: at most ${MAX_SIGNAL_BODY_BYTES} bytes are accepted, and the last ${KEPT_OUTPUT_BYTES} are kept`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return { body: null, cut: 0 };
   let buf = Buffer.concat(chunks);
   let cut = 0;
-  if (buf.length > KEPT_BODY) {
-    cut = buf.length - KEPT_BODY;
+  if (buf.length > KEPT_OUTPUT_BYTES) {
+    cut = buf.length - KEPT_OUTPUT_BYTES;
     // Skip UTF-8 continuation bytes so the kept tail starts on a whole character.
     while (cut < buf.length && (buf[cut]! & 0xc0) === 0x80) cut++;
     buf = buf.subarray(cut);

@@ -1,6 +1,7 @@
 // Tokens for CI and people: admin-only to create, list and revoke.
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { MAX_NAME_LENGTH, NAME_PATTERN } from '../../schema/vocabulary.js';
 import { newPingKey } from '../apply.js';
 import { hashToken, newToken } from '../auth.js';
 import { findProjectByName, insertProject, lockProjectName } from '../db/projects.js';
@@ -9,7 +10,7 @@ import { admin, router } from './trpc.js';
 
 export const tokensRouter = router({
   create: admin
-    .input(z.object({ name: z.string().min(1).max(100).optional(), project: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).max(64).optional(), readOnly: z.boolean().default(false) }))
+    .input(z.object({ name: z.string().min(1).max(100).optional(), project: z.string().regex(NAME_PATTERN).max(MAX_NAME_LENGTH).optional(), readOnly: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       if (input.project === undefined && input.readOnly) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'a read-only token is limited to one project: pass --project' });

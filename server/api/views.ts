@@ -1,5 +1,6 @@
 // What the API returns about jobs: state ids of SPEC §1 and ISO-8601 UTC times (SPEC §7).
 import { formatDuration } from '../../schema/duration.js';
+import type { Health, Status } from '../../schema/vocabulary.js';
 import type { JobRow } from '../db/jobs.js';
 import type { TimelineRow } from '../db/timeline.js';
 
@@ -8,9 +9,9 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 export interface JobView {
   project: string;
   job: string;
-  state: string;
-  health: string | null;
-  lastRun: { startedAt: string | null; finishedAt: string; exitCode: number | null; durationMs: number | null; outcome: string } | null;
+  state: Status;
+  health: Health | null;
+  lastRun: { startedAt: string | null; finishedAt: string; exitCode: number | null; durationMs: number | null; outcome: Health } | null;
   due: string | null;
   deadline: string | null;
   schedule: string;
@@ -22,7 +23,7 @@ export interface JobView {
   paused: { since: string; reason: string | null; until: string | null; by: string | null } | null;
   running: Array<{ startedAt: string; rid: string | null; host: string | null; overrunning: boolean }>;
   lastSignalAt: string | null;
-  history: Array<{ at: string; outcome: string }>;
+  history: Array<{ at: string; outcome: Health }>;
 }
 
 export function jobView(row: JobRow): JobView {

@@ -1,9 +1,7 @@
 // Which channels hear a transition (SPEC §4). Pure: the job, the project's routes, the transition.
 import type { JobSpec, RouteSpec, Transition } from '../../schema/types.js';
 
-/** A job glob may hold at most this many `*` (pakyas.schema.json and the API refuse more). */
-export const MAX_GLOB_STARS = 8;
-
+/** How many `*` a glob holds: at most MAX_GLOB_STARS (schema/vocabulary.ts), which the schema and the API enforce. */
 export function countStars(glob: string): number {
   let n = 0;
   for (let i = 0; i < glob.length; i++) if (glob.charCodeAt(i) === 42) n++;

@@ -1,19 +1,8 @@
-// The judged state of a job, and the events that move it. Times are epoch milliseconds, so the
-// state stores as plain JSON and compares without parsing.
+// The judged state of a job, the events that move it, and what a step owes (timeline entries and
+// alerts). Times are epoch milliseconds, so the state stores as plain JSON and compares without
+// parsing.
 import type { JobSpec } from '../../schema/types.js';
-
-/** The outcome alerts are judged on (SPEC §1). */
-export type Health = 'on_schedule' | 'late' | 'failed' | 'missing' | 'overrunning';
-/** What a person sees: health, or activity (running), or no judgement at all (pending, paused). */
-export type Status = Health | 'pending' | 'running' | 'paused';
-
-export const STATUSES: readonly Status[] = ['pending', 'on_schedule', 'late', 'failed', 'missing', 'overrunning', 'running', 'paused'];
-export const BAD: readonly Health[] = ['failed', 'missing', 'overrunning'];
-
-export const STATUS_LABEL: Record<Status, string> = {
-  pending: 'Pending', on_schedule: 'On Schedule', late: 'Late', failed: 'Failed', missing: 'Missing',
-  overrunning: 'Overrunning', running: 'Running', paused: 'Paused',
-};
+import type { Health, Status } from '../../schema/vocabulary.js';
 
 /** How a run's start was judged against the schedule. */
 export interface RunTiming {
@@ -75,6 +64,8 @@ export interface SignalEvent {
   host?: string | null;
   /** For log signals: the message (the first line of the body). */
   message?: string | null;
+  /** The end of the job's output sent with the signal (the body), for the alerts of the run it finishes. */
+  output?: string | null;
   replayed?: boolean;
 }
 
@@ -108,16 +99,10 @@ export interface AlertIntent {
   evidence: Record<string, unknown>;
 }
 
-export type CheckIntent =
-  | { kind: 'deadline'; at: number; due: number; deadline: number }
-  | { kind: 'overrun'; at: number; runId: string }
-  | { kind: 'resume'; at: number; until: number };
-
 export interface Step {
   state: JobState;
   timeline: TimelineEntry[];
   alerts: AlertIntent[];
-  checks: CheckIntent[];
 }
 
 /**

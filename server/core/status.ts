@@ -1,11 +1,13 @@
 // The signal model (SPEC §1–2): one pure function from (job, state, event, now) to the next state,
-// the timeline entries that explain it, the alerts it owes and the checks to schedule. No IO and
-// no clock: `now` is passed in, so every rule is a row in a table test.
+// the timeline entries that explain it and the alerts it owes. When the job next needs looking at
+// is derived from the state (nextCheckAt), not returned. No IO and no clock: `now` is passed in, so
+// every rule is a row in a table test.
 import type { JobSpec } from '../../schema/types.js';
 import { describeSchedule, formatClock, formatElapsed } from './format.js';
 import { nextDue } from './windows.js';
+import { BAD, MAX_REPLAY_AGE_MS, type Health } from '../../schema/vocabulary.js';
 import {
-  BAD, cloneState, statusOf, type AlertIntent, type CheckIntent, type Health, type JobEvent, type JobState,
+  cloneState, statusOf, type AlertIntent, type JobEvent, type JobState,
   type OpenRun, type RunTiming, type SignalEvent, type Step, type TimelineEntry,
 } from './state.js';
 
@@ -16,6 +18,8 @@ const MAX_ENTRIES_PER_CATCH_UP = 20;
 const MAX_OPEN_RUNS = 20;
 const MAX_UNJUDGED = 50;
 const HISTORY = 30;
+/** Of a signal's output, an alert quotes the end, this many characters. */
+const ALERT_OUTPUT_CHARS = 2000;
 
 /** Everything one step accumulates; `state` is a private copy that the rules mutate. */
 interface Ctx {
@@ -24,12 +28,10 @@ interface Ctx {
   state: JobState;
   timeline: TimelineEntry[];
   alerts: AlertIntent[];
-  checks: CheckIntent[];
 }
 
 export function step(job: JobSpec, state: JobState, event: JobEvent, now: number): Step {
-  const ctx: Ctx = { job, now, state: cloneState(state), timeline: [], alerts: [], checks: [] };
-  const before = { due: state.due, deadline: state.deadline, until: state.paused?.until ?? null };
+  const ctx: Ctx = { job, now, state: cloneState(state), timeline: [], alerts: [] };
 
   switch (event.type) {
     case 'signal': onSignal(ctx, event); break;
@@ -40,15 +42,8 @@ export function step(job: JobSpec, state: JobState, event: JobEvent, now: number
     case 'config': onConfig(ctx, event); break;
   }
 
-  const s = ctx.state;
-  s.status = statusOf(s);
-  // A moved deadline gets a check of its own; the old check finds the job moved on and does nothing.
-  if (s.due !== null && s.deadline !== null && (s.due !== before.due || s.deadline !== before.deadline)) {
-    ctx.checks.push({ kind: 'deadline', at: s.deadline, due: s.due, deadline: s.deadline });
-  }
-  const until = s.paused?.until ?? null;
-  if (until !== null && until !== before.until) ctx.checks.push({ kind: 'resume', at: until, until });
-  return { state: s, timeline: ctx.timeline, alerts: ctx.alerts, checks: ctx.checks };
+  ctx.state.status = statusOf(ctx.state);
+  return { state: ctx.state, timeline: ctx.timeline, alerts: ctx.alerts };
 }
 
 /** Several steps of one job as one: the last state, and everything each step produced, in order. */
@@ -57,7 +52,6 @@ export function mergeSteps(initial: JobState, steps: Step[]): Step {
     state: steps.at(-1)?.state ?? initial,
     timeline: steps.flatMap((r) => r.timeline),
     alerts: steps.flatMap((r) => r.alerts),
-    checks: steps.flatMap((r) => r.checks),
   };
 }
 
@@ -95,7 +89,6 @@ function onStart(ctx: Ctx, e: SignalEvent): void {
     const dropped = s.openRuns.shift()!;
     note(ctx, e.at, 'check', `A run that started ${clock(ctx, dropped.startedAt)} never finished; it is no longer tracked (at most ${MAX_OPEN_RUNS} open runs)`);
   }
-  ctx.checks.push({ kind: 'overrun', at: e.at + ctx.job.maxDurationSeconds * 1000, runId: run.id });
   note(ctx, e.at, 'signal', `Run started${e.host ? ` on ${e.host}` : ''}: ${timing.reason}${replayedNote(e)}`, signalData(e));
 }
 
@@ -136,7 +129,15 @@ function onFinish(ctx: Ctx, e: SignalEvent): void {
     reason = `Status transitioned due to successful execution signal${exitCode !== null ? ` (exit code ${exitCode})` : ''}${took}: ${timing.reason}`;
   }
   reason += replayedNote(e);
+  const owed = ctx.alerts.length;
   setHealth(ctx, e.at, outcome, reason, evidence, `Run finished${exitCode !== null ? ` with exit code ${exitCode}` : ''}${took}: ${outcome === 'failed' ? 'failed' : timing.reason}${replayedNote(e)}`);
+  // A failure's alert carries the end of the output that explains it, and a recovery the output of
+  // the run that recovered.
+  if (e.output) {
+    for (const a of ctx.alerts.slice(owed)) {
+      if (a.transition === 'failed' || a.transition === 'recovered') a.evidence = { ...a.evidence, outputTail: e.output.slice(-ALERT_OUTPUT_CHARS) };
+    }
+  }
 }
 
 /**
@@ -267,7 +268,7 @@ function extendAfterOutage(ctx: Ctx): void {
     if (skipped > 100_000) break;
   }
   // A replayed signal (up to 24 h old) may still report one of them.
-  s.unjudged = s.unjudged.filter((u) => u > now - 24 * 3600_000).slice(-MAX_UNJUDGED);
+  s.unjudged = s.unjudged.filter((u) => u > now - MAX_REPLAY_AGE_MS).slice(-MAX_UNJUDGED);
   const oldDeadline = latest + grace;
   s.due = latest;
   s.deadline = now + grace;
@@ -412,11 +413,6 @@ function onConfig(ctx: Ctx, e: Extract<JobEvent, { type: 'config' }>): void {
     note(ctx, ctx.now, 'check', `Schedule changed: next run due ${clock(ctx, s.due!)} (deadline ${clock(ctx, s.deadline!)})`);
   } else if (prev.graceSeconds !== job.graceSeconds && s.due !== null && s.deadline === s.due + prev.graceSeconds * 1000) {
     s.deadline = s.due + job.graceSeconds * 1000;
-  }
-  if (prev.maxDurationSeconds !== job.maxDurationSeconds) {
-    for (const run of s.openRuns) {
-      if (!run.overrunning) ctx.checks.push({ kind: 'overrun', at: run.startedAt + job.maxDurationSeconds * 1000, runId: run.id });
-    }
   }
 }
 

@@ -35,15 +35,12 @@ export async function lockJobs(db: Queryable, jobIds: number[]): Promise<JobRow[
     [JSON.stringify(jobIds)]);
 }
 
-export async function lockJobByName(db: Queryable, projectId: number, name: string): Promise<JobRow | null> {
-  const [row] = await db.query<JobRow>(`${SELECT} where j.project_id = $1 and j.name = $2 for update of j`, [projectId, name]);
-  return row ?? null;
-}
-
-export async function saveJob(db: Queryable, jobId: number, spec: JobSpec, state: JobState, nextCheckAt: number | null): Promise<void> {
-  await db.query(`update jobs set spec = $2::text::jsonb, state = $3::text::jsonb, status = $4, updated_at = now(),
-      next_check_at = to_timestamp($5::float8 / 1000) where id = $1`,
-    [jobId, JSON.stringify(spec), JSON.stringify(state), state.status, nextCheckAt]);
+/** The named jobs of a project, locked in one statement, in id order like every statement that locks several jobs. */
+export async function lockJobsByName(db: Queryable, projectId: number, names: string[]): Promise<JobRow[]> {
+  if (names.length === 0) return [];
+  return db.query<JobRow>(
+    `${SELECT} where j.project_id = $1 and j.name = any(array(select jsonb_array_elements_text($2::text::jsonb))) order by j.id for update of j`,
+    [projectId, JSON.stringify(names)]);
 }
 
 export async function getJob(db: Queryable, projectName: string, jobName: string): Promise<JobRow | null> {
@@ -78,16 +75,26 @@ export async function listJobStatuses(db: Queryable): Promise<Array<{ project: s
   return db.query(`select p.name as project, j.name as job, j.status from jobs j join projects p on p.id = j.project_id order by 1, 2`);
 }
 
-/** Many new jobs in one statement (an apply may create thousands); returns their ids by name. */
-export async function insertJobs(db: Queryable, projectId: number, rows: Array<{ spec: JobSpec; state: JobState; nextCheckAt: number | null }>): Promise<Map<string, number>> {
-  if (rows.length === 0) return new Map();
-  const inserted = await db.query<{ id: number; name: string }>(
-    `insert into jobs (project_id, name, spec, state, status, next_check_at)
-     select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status', to_timestamp((r->>'nextCheckAt')::float8 / 1000)
+/**
+ * Many new jobs in one statement (an apply may create thousands), with no wake-up yet: the caller
+ * judges them next, as it judges every job, and saves what that step leaves. Returned as rows, as
+ * a lock would return them (a row just inserted is the transaction's own until it commits).
+ */
+export async function insertJobs(
+  db: Queryable, project: { id: number; name: string; ping_key: string }, rows: Array<{ spec: JobSpec; state: JobState }>,
+): Promise<JobRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await db.query<{ id: number; name: string; updated_at: Date }>(
+    `insert into jobs (project_id, name, spec, state, status)
+     select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status'
      from jsonb_array_elements($2::text::jsonb) as r
-     returning id, name`,
-    [projectId, JSON.stringify(rows)]);
-  return new Map(inserted.map((r) => [r.name, r.id]));
+     returning id, name, updated_at`,
+    [project.id, JSON.stringify(rows)]);
+  const byName = new Map(rows.map((r) => [r.spec.name, r]));
+  return inserted.map(({ id, name, updated_at }) => ({
+    id, project_id: project.id, project: project.name, ping_key: project.ping_key, name,
+    spec: byName.get(name)!.spec, state: byName.get(name)!.state, updated_at, next_check_at: null,
+  }));
 }
 
 /**

@@ -17,6 +17,28 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** A transaction that can be told what to do once it has committed. */
+export interface Transaction extends Queryable {
+  /** Runs `fn` after the commit, and never if the transaction rolls back. */
+  afterCommit(fn: () => void): void;
+}
+
+/**
+ * Runs `fn` in one transaction, then what it asked for after commit: timers, the delivery worker,
+ * metrics. A wake-up armed before the commit could fire before the rows it is for are visible, and
+ * one armed for a transaction that rolled back would wake for nothing; here neither can happen, and
+ * no caller wires it by hand.
+ */
+export async function transact<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const hooks: Array<() => void> = [];
+  const result = await db.transaction((tx) => fn({
+    query: <R>(text: string, params?: readonly unknown[]) => tx.query<R>(text, params),
+    afterCommit: (f) => { hooks.push(f); },
+  }));
+  for (const f of hooks) f();
+  return result;
+}
+
 /** An error from the database layer that means "the database is unavailable", not "bad query". */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;

@@ -44,6 +44,11 @@ export async function tokenExists(db: Queryable, id: number): Promise<boolean> {
   return (await db.query('select 1 from tokens where id = $1', [id])).length > 0;
 }
 
+/** Until the transaction ends, no other server creates an admin token: two first starts make one. */
+export async function lockAdminTokenCreation(db: Queryable): Promise<void> {
+  await db.query('select pg_advisory_xact_lock(7246592)');
+}
+
 export async function countAdminTokens(db: Queryable): Promise<number> {
   const [row] = await db.query<{ n: number }>('select count(*)::int as n from tokens where admin');
   return row!.n;

@@ -9,7 +9,7 @@
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import { parseSmtpUrl, type SmtpServer } from '../core/channels.js';
+import { parseSmtpUrl, type SmtpServer } from '../../schema/channels.js';
 import { resolvePublic } from './guard.js';
 import { failure, setting } from './http.js';
 import { colourOf, evidenceLines, outputTail, plainText, title, type Notifier, type SendContext, type SendResult } from './message.js';

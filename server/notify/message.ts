@@ -1,6 +1,6 @@
 // What every channel says about an alert: one sentence of why, then the evidence.
 import { formatElapsed } from '../core/format.js';
-import { STATUS_LABEL, type Status } from '../core/state.js';
+import { STATUS_LABEL, type Status } from '../../schema/vocabulary.js';
 
 export interface AlertMessage {
   /** The idempotency key: the same for every attempt at one (alert, channel). */

@@ -1,7 +1,7 @@
 // A plan for people: text for terminals, Markdown for a pull-request comment.
-import type { Change } from '../server/core/plan.js';
-import { countChanges, describeField } from '../server/core/plan.js';
-import { paint } from './output.js';
+import type { Change } from '../../server/core/plan.js';
+import { countChanges, describeField } from '../../server/core/plan.js';
+import { paint } from './terminal.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
 const COLOUR = { create: 'green', update: 'yellow', delete: 'red' } as const;

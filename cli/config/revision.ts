@@ -1,8 +1,8 @@
 // Where an apply comes from: commit, ref and author from the CI environment, flags, or git.
 import { execFileSync } from 'node:child_process';
 import { dirname } from 'node:path';
-import type { OptionSpec, ParsedArgs } from './command.js';
-import { str } from './command.js';
+import type { OptionSpec, ParsedArgs } from '../command.js';
+import { str } from '../command.js';
 
 export const SOURCE_OPTIONS: Record<string, OptionSpec> = {
   commit: { type: 'string', value: 'SHA', help: 'the commit this file comes from (default: from CI, PAKYAS_COMMIT, or git)' },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleWakes, TICK_QUEUE, TICK_MS } from '../server/checks.js';
+import { scheduleWakes, TICK_QUEUE, TICK_MS } from '../server/ticks.js';
 import type { RunningServer } from '../server/main.js';
 import { adminClient, backends, cleanUp, eventually, newSchema, startTestServer, uniqueProject } from './helpers/server.js';
 

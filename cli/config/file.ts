@@ -1,6 +1,6 @@
 // Reading pakyas.yaml for the commands that take -f FILE.
 import { readFile } from 'node:fs/promises';
-import { CliError } from './command.js';
+import { CliError } from '../command.js';
 
 export const DEFAULT_FILE = 'pakyas.yaml';
 

@@ -1,13 +1,13 @@
 // Terminal output: colour only for a TTY without NO_COLOR, and tables that line up with it on.
 
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+export function colourWanted(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.env.TERM !== 'dumb';
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
 export type Colour = keyof typeof CODES;
 
-export function paint(text: string, colour: Colour, on = useColor()): string {
+export function paint(text: string, colour: Colour, on = colourWanted()): string {
   return on ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
 }
 

@@ -1,11 +1,11 @@
 // plan, apply and alert test read the file with its ${VAR}s resolved from the environment; which
 // variables it may read is the CI job's choice (--allow-env), never the file's (SPEC §9).
-import { formatError, formatWarning } from '../schema/errors.js';
-import { loadConfig } from '../schema/load.js';
-import type { ProjectConfig } from '../schema/types.js';
-import { isVariableName, SECRET_PREFIX } from '../schema/variables.js';
-import { CliError, flag, strs, type OptionSpec, type ParsedArgs } from './command.js';
-import { readConfigText } from './config-file.js';
+import { formatError, formatWarning } from '../../schema/errors.js';
+import { loadConfig } from '../../schema/load.js';
+import type { ProjectConfig } from '../../schema/types.js';
+import { isVariableName, SECRET_PREFIX } from '../../schema/variables.js';
+import { CliError, flag, strs, type OptionSpec, type ParsedArgs } from '../command.js';
+import { readConfigText } from './file.js';
 
 export const ALLOW_ENV_OPTION: Record<string, OptionSpec> = {
   'allow-env': {

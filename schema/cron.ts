@@ -3,7 +3,18 @@
 // weekday names (jan–dec, sun–sat), 0 or 7 for Sunday, and the macros @yearly, @annually,
 // @monthly, @weekly, @daily, @midnight, @hourly. Anything the daemon does not read (Quartz's `L`,
 // `W`, `#` and `?`, seconds, years, @reboot) is refused with the field it is in, rather than
-// given a meaning the daemon would not give it. Pure.
+// given a meaning the daemon would not give it. And the zones they are read in. Pure.
+//
+// The one place that says what a schedule means: the loader (schema/load.ts), the API's own
+// checks (server/api/config-input.ts) and the signal model's calendar (server/core/windows.ts)
+// all ask here. croner does the calendar work, set to the daemon's daylight-saving rule (SPEC §2):
+// a job whose minute and hour fields have no wildcard or step (`30 2 * * *`, and also
+// `0 1-5 * * *` and `30 1,2,3 * * *`) is a fixed-time job: a local time skipped by the
+// spring-forward change is expected once, at the moment of the change, and a local time that
+// happens twice on the fall-back day is expected once, at its first occurrence. A wildcard or
+// stepped hour or minute (`0 * * * *`, `*/15 2 * * *`) keeps its cadence in real time: every real
+// hour, skipped times skipped and repeated times run twice.
+import { Cron } from 'croner';
 
 export const CRON_MACROS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
@@ -99,4 +110,46 @@ function value(text: string, field: Field): number | string {
   if (named >= 0) return field.names === MONTHS ? named + 1 : named;
   if (/^[LW#?]|[LW#?]$|#/.test(text.toUpperCase())) return `${text.slice(0, 20)} is Quartz syntax (L, W, #, ?), which cron does not read; ${field.unit}`;
   return `${text.slice(0, 20)} is not a value; ${field.unit}`;
+}
+
+const calendars = new Map<string, Cron>();
+
+/**
+ * The calendar of a valid expression in a zone: when it runs (croner, read the daemon's way).
+ * Throws for an expression parseCron refuses; validated configs never hold one.
+ */
+export function cronCalendar(expr: string, timezone: string): Cron {
+  const key = `${timezone} ${expr}`;
+  let cron = calendars.get(key);
+  if (!cron) {
+    const parsed = parseCron(expr);
+    if (!parsed.ok) throw new Error(parsed.message);
+    cron = new Cron(parsed.pattern.fields, { timezone, mode: '5-part', domAndDow: parsed.pattern.domAndDow, fixedTimeRule: 'no-wildcard', paused: true });
+    if (calendars.size > 10_000) calendars.clear();
+    calendars.set(key, cron);
+  }
+  return cron;
+}
+
+/** Why a cron expression is not usable, or null when it is. */
+export function cronError(expr: string): string | null {
+  const parsed = parseCron(expr);
+  if (!parsed.ok) return parsed.message;
+  try {
+    // A day that never comes (`0 0 30 2 *`) would leave a job that is never due, and never missing.
+    const next = cronCalendar(expr, 'UTC').nextRun(new Date(Date.UTC(2000, 0, 1)));
+    return next ? null : 'it never matches a date';
+  } catch (err) {
+    return (err as Error).message.replace(/^CronPattern: /, '');
+  }
+}
+
+/** Whether the runtime knows this IANA zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

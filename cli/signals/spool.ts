@@ -3,10 +3,8 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { sendSignal, type Signal, type SignalTarget } from './signal-http.js';
-
-/** The server accepts replayed signals up to 24 h old; older ones are dropped with a warning. */
-export const MAX_AGE_MS = 24 * 3600_000;
+import { MAX_REPLAY_AGE_MS } from '../../schema/vocabulary.js';
+import { sendSignal, type Signal, type SignalTarget } from './http.js';
 
 export interface SpoolEntry { version: 1; target: SignalTarget; signal: Signal; spooledAt: number }
 
@@ -57,7 +55,8 @@ export async function replaySpool(budgetMs: number, dir = spoolDir(), now = Date
       continue;
     }
     const at = entry.signal.at ?? entry.spooledAt;
-    if (now - at > MAX_AGE_MS) {
+    // The server judges replayed signals up to 24 h old; older ones are dropped with a warning.
+    if (now - at > MAX_REPLAY_AGE_MS) {
       await unlink(claimed).catch(() => undefined);
       report.dropped.push(`${entry.signal.kind} of ${entry.signal.job} from ${new Date(at).toISOString()}: older than 24 hours`);
       continue;

@@ -3,7 +3,7 @@
 // library as an option string: an SMTP URL is parsed here into host, port, TLS and credentials,
 // and only those fields reach the mail transport (nodemailer reads options such as `sendmail`
 // and `path` from a URL's query string, which would run programs on the server).
-import type { ChannelType } from '../../schema/types.js';
+import type { ChannelType } from './types.js';
 
 /** The settings each kind takes, besides `type`. */
 export const CHANNEL_SETTINGS: Record<ChannelType, readonly string[]> = {
