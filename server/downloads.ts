@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import sea from 'node:sea';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,7 @@ function defaultFiles(): Record<string, string> {
   if (sea.isSea()) return { [`pakyas-linux-${process.arch}`]: process.execPath };
   const here = dirname(fileURLToPath(import.meta.url));
   // Compiled, this file is dist/server/downloads.js; under the test runner, server/downloads.ts.
-  const dist = here.endsWith(join('dist', 'server')) ? dirname(here) : join(dirname(here), 'dist');
+  const dist = basename(dirname(here)) === 'dist' ? dirname(here) : join(dirname(here), 'dist');
   return Object.fromEntries(BINARIES.map((name) => [name, join(dist, name)]));
 }
 
