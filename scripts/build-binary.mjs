@@ -58,8 +58,9 @@ async function bundleCli(dir) {
     // Whitespace and syntax only: names are kept so that PAKYAS_DEBUG's stack traces stay readable.
     minifyWhitespace: true, minifySyntax: true, legalComments: 'eof',
     // A CommonJS script has no import.meta: modules that resolve files next to themselves get the
-    // executable's own location (they are given their files by other means in the binary).
-    define: { 'import.meta.url': '__pakyas_import_meta_url' },
+    // executable's own location (they are given their files by other means in the binary). React
+    // and its reconciler are bundled in their production builds only.
+    define: { 'import.meta.url': '__pakyas_import_meta_url', 'process.env.NODE_ENV': '"production"' },
     banner: { js: 'var __pakyas_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [inkWithoutTopLevelAwait(), yogaOnDemand()],
     logLevel: 'warning',
