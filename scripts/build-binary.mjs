@@ -39,7 +39,9 @@ try {
     if (!node) continue;
     const out = join(root, 'dist', `pakyas-linux-${arch}`);
     await injectBlob(node, await seaBlob(work, bundle, assets, arch, node), out);
+    // A binary for another architecture cannot run here: at least its blob went in (the fuse flipped).
     if (arch === process.arch) smokeTest(out);
+    else if (!readFileSync(out).includes(`${SENTINEL_FUSE}:1`)) fail(`${out}: the blob was not injected`);
     built.push(out);
     log(`dist/pakyas-linux-${arch}: ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB in ${seconds(t)}`);
   }
@@ -58,9 +60,8 @@ async function bundleCli(dir) {
     // Whitespace and syntax only: names are kept so that PAKYAS_DEBUG's stack traces stay readable.
     minifyWhitespace: true, minifySyntax: true, legalComments: 'eof',
     // A CommonJS script has no import.meta: modules that resolve files next to themselves get the
-    // executable's own location (they are given their files by other means in the binary). React
-    // and its reconciler are bundled in their production builds only.
-    define: { 'import.meta.url': '__pakyas_import_meta_url', 'process.env.NODE_ENV': '"production"' },
+    // executable's own location (they are given their files by other means in the binary).
+    define: { 'import.meta.url': '__pakyas_import_meta_url' },
     banner: { js: 'var __pakyas_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [inkWithoutTopLevelAwait(), yogaOnDemand()],
     logLevel: 'warning',
@@ -166,9 +167,11 @@ async function nodeBinary(arch) {
       warn(`${pkg} has no single-executable fuse, so no ${arch} binary is built`);
       return null;
     }
-    const stripped = spawnSync('strip', ['-o', `${binary}.stripped`, binary], { encoding: 'utf8' });
-    if (stripped.status === 0) renameSync(`${binary}.stripped`, binary);
-    else log(`strip cannot read the ${arch} binary here; it is used unstripped`);
+    // This machine's strip reads its own architecture; Debian's binutils-aarch64-linux-gnu brings
+    // one for arm64.
+    const strips = ['strip', `${{ x64: 'x86_64', arm64: 'aarch64' }[arch]}-linux-gnu-strip`];
+    if (strips.some((strip) => spawnSync(strip, ['-o', `${binary}.stripped`, binary]).status === 0)) renameSync(`${binary}.stripped`, binary);
+    else log(`no strip here reads the ${arch} binary (for arm64: Debian's binutils-aarch64-linux-gnu); it is used unstripped`);
     renameSync(binary, cached);
     log(`Node ${version} for linux-${arch}: ${(statSync(cached).size / 2 ** 20).toFixed(1)} MiB, ready in ${seconds(t)}`);
     return cached;
