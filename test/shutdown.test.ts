@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
 import { openPglite } from '../server/db/pglite.js';
 import { openPostgres } from '../server/db/postgres.js';
-import { ADMIN, backends, cleanUp, DATABASE_URL, hourlyJob, newSchema, TEST_SOURCE } from './helpers/server.js';
+import { startReceiver } from './helpers/receiver.js';
+import { ADMIN, backends, cleanUp, DATABASE_URL, eventually, hourlyJob, newSchema, TEST_SOURCE } from './helpers/server.js';
 import { spawnServer } from './helpers/server-process.js';
 
 const SENDERS = 8;
@@ -48,13 +49,21 @@ function slowSignal(url: string, id: string) {
 describe.each(backends)('stopping the server with SIGTERM, on %s', (backend) => {
   afterAll(async () => { rmSync(dataDir, { recursive: true, force: true }); await cleanUp(); });
 
-  it('answers and stores the signals under way, and loses none it acknowledged', async () => {
+  it('answers and stores the signals under way, loses none it acknowledged, and releases its claims', async () => {
     const storage = backend === 'postgres'
       ? { env: { DATABASE_URL: DATABASE_URL!, PAKYAS_DB_SCHEMA: newSchema() }, args: [] }
       : { env: { DATABASE_URL: '' }, args: ['--data-dir', dataDir] };
-    const server = await spawnServer({ ...storage.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', PAKYAS_RETENTION_SIGNALS: '1000000' }, storage.args);
+    // A receiver that holds its alert open: a delivery is claimed and under way when SIGTERM comes.
+    const hook = await startReceiver();
+    hook.hang(true);
+    const server = await spawnServer({ ...storage.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', PAKYAS_RETENTION_SIGNALS: '1000000', PAKYAS_ALERT_TIMEOUT: '1' }, storage.args);
     const applied = await createClient({ server: server.url, token: ADMIN }).projects.applyConfig.mutate({
-      config: { project: 'steady', jobs: [hourlyJob('heartbeat')], channels: [], routes: [] }, source: TEST_SOURCE, expectedRevision: null,
+      config: {
+        project: 'steady', jobs: [hourlyJob('heartbeat'), hourlyJob('flaky')],
+        channels: [{ name: 'hook', type: 'webhook', settings: { url: `${hook.url}/hook` } }],
+        routes: [{ match: { job: 'flaky' }, notify: ['hook'], on: ['failed'] }],
+      },
+      source: TEST_SOURCE, expectedRevision: null,
     });
     const url = `${server.url}/ping/${applied.pingKey}/heartbeat/log`;
 
@@ -79,6 +88,8 @@ describe.each(backends)('stopping the server with SIGTERM, on %s', (backend) => 
     });
 
     while (acknowledged.length < 300) await new Promise((r) => setTimeout(r, 20));
+    await fetch(`${server.url}/ping/${applied.pingKey}/flaky/fail`, { method: 'POST' });
+    await eventually(async () => hook.arrived() === 1, 5000, 10);
     // And one job whose signal is half sent when SIGTERM comes: its body arrives after it.
     const late = slowSignal(url, 'signal-late');
     await late.started;
@@ -97,26 +108,31 @@ describe.each(backends)('stopping the server with SIGTERM, on %s', (backend) => 
     expect(await late.status).toBe(200);
     acknowledged.push('signal-late');
 
-    const stored = new Set(await storedBodies(storage));
+    const left = await afterStop(storage);
+    const stored = new Set(left.bodies);
     const lost = acknowledged.filter((id) => !stored.has(id));
     expect(lost).toEqual([]);
+    // Its workers let go of what they held (the alert under way timed out and was recorded, to be
+    // retried): nothing is left for another server to wait out.
+    expect(left.claims).toBe(0);
+    await hook.close();
   }, 120_000);
 });
 
-async function storedBodies(storage: { env: Record<string, string>; args: string[] }): Promise<string[]> {
-  const query = "select s.body from signals s join jobs j on j.id = s.job_id where j.name = 'heartbeat' and s.kind = 'log'";
-  if (storage.env.DATABASE_URL) {
-    const db = openPostgres({ url: storage.env.DATABASE_URL, schema: storage.env.PAKYAS_DB_SCHEMA! });
-    try {
-      return (await db.query<{ body: string }>(query)).map((r) => r.body);
-    } finally {
-      await db.close();
-    }
-  }
-  const { db } = await openPglite({ dataDir: storage.args[1]! });
+/** What the stopped server left: the bodies of the stored signals, and the claims it still holds. */
+async function afterStop(storage: { env: Record<string, string>; args: string[] }): Promise<{ bodies: string[]; claims: number }> {
+  const postgres = !!storage.env.DATABASE_URL;
+  const boss = postgres ? `${storage.env.PAKYAS_DB_SCHEMA}_boss` : 'pgboss';
+  const opened = postgres
+    ? openPostgres({ url: storage.env.DATABASE_URL!, schema: storage.env.PAKYAS_DB_SCHEMA! })
+    : (await openPglite({ dataDir: storage.args[1]! })).db;
   try {
-    return (await db.query<{ body: string }>(query)).map((r) => r.body);
+    const bodies = await opened.query<{ body: string }>("select s.body from signals s join jobs j on j.id = s.job_id where j.name = 'heartbeat' and s.kind = 'log'");
+    // pg-boss jobs still marked active, and alert deliveries still under a lease.
+    const [claims] = await opened.query<{ n: number }>(`select (select count(*) from ${boss}.job where state = 'active')
+      + (select count(*) from deliveries where claimed_until is not null) as n`);
+    return { bodies: bodies.map((r) => r.body), claims: Number(claims!.n) };
   } finally {
-    await db.close();
+    await opened.close();
   }
 }
