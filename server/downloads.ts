@@ -82,7 +82,7 @@ export function createDownloads(options: DownloadsOptions = {}): Downloads {
       }
       if (path === '/install.sh') {
         const base = serverUrl(options.publicUrl, req.headers.host);
-        if (base === null) return text(res, 400, 'A Host header naming this server is required for /install.sh (or set PAKYAS_PUBLIC_URL on the server)\n');
+        if (base === null) return text(res, 400, 'install.sh needs the URL hosts reach this server by: send a Host header of a host name or address, or set PAKYAS_PUBLIC_URL on the server (letters, digits and - . _ ~ / in its path)\n');
         return text(res, 200, installScript(base), { 'content-disposition': 'inline; filename="install.sh"' });
       }
       const name = path.slice('/download/'.length);

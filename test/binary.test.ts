@@ -1,6 +1,7 @@
 // The single binary (npm run build:binary) on a host without Node: every process here runs with a
 // PATH that holds nothing but `sh`, and the server it reports to is the binary too.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,12 @@ describe('the single binary, on a host without Node', () => {
     expect(r.stderr).toMatch(/\[pakyas\] Finish signal sent \(exit: 3, /);
     const status = await run(['status', 'backup', '--json']);
     expect(JSON.parse(status.stdout)[0]).toMatchObject({ job: 'backup', state: 'failed', lastRun: { exitCode: 3 } });
+  });
+
+  it('as a server, hands out its own file for hosts to install', async () => {
+    const sums = await (await fetch(`${server.url}/download/SHA256SUMS`)).text();
+    const sum = createHash('sha256').update(readFileSync(binary)).digest('hex');
+    expect(sums).toBe(`${sum}  pakyas-linux-${process.arch}\n`);
   });
 
   it('keeps a finish in the spool while the server is down, and the next command sends it once it is back', async () => {
