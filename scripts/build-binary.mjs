@@ -4,8 +4,9 @@
 //      runs one CommonJS script, and can require only Node's built-in modules);
 //   2. Node writes that script, a V8 code cache of it (same architecture only) and the files the
 //      server needs (migrations, PGlite's WebAssembly and data) into a preparation blob;
-//   3. postject injects the blob into a copy of the official Node binary of the same version, from
-//      the npm registry's node-linux-<arch> package, stripped of its debug symbols.
+//   3. postject injects the blob into a copy of the official Node binary of the same version (the
+//      running one when it is such a build for that architecture, else the npm registry's
+//      node-linux-<arch> package), stripped of its debug symbols.
 // Writes dist/pakyas-linux-x64 and dist/pakyas-linux-arm64; `--arch x64` builds one. Downloaded Node
 // binaries are cached in $PAKYAS_BUILD_CACHE (default ~/.cache/pakyas-build).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,14 +23,16 @@ const require = createRequire(import.meta.url);
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const ARCHES = ['x64', 'arm64'];
 
+/** An expected failure: its message is printed, with no stack. */
+class BuildError extends Error {}
+
 const { values } = parseArgs({ options: { arch: { type: 'string', multiple: true } } });
 const arches = values.arch ?? ARCHES;
-for (const a of arches) if (!ARCHES.includes(a)) fail(`unknown --arch ${a}; known: ${ARCHES.join(', ')}`);
-if (!existsSync(join(root, 'dist/cli/main.js'))) fail('dist/ is missing: run `npm run build` first (npm run build:binary does both)');
-
 const started = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'pakyas-binary-'));
 try {
+  for (const a of arches) if (!ARCHES.includes(a)) fail(`unknown --arch ${a}; known: ${ARCHES.join(', ')}`);
+  if (!existsSync(join(root, 'dist/cli/main.js'))) fail('dist/ is missing: run `npm run build` first (npm run build:binary does both)');
   const bundle = await bundleCli(work);
   const assets = await assetFiles(work);
   const built = [];
@@ -47,6 +50,10 @@ try {
   }
   if (built.length === 0) fail('no binary was built');
   log(`done in ${seconds(started)}`);
+} catch (err) {
+  if (!(err instanceof BuildError)) throw err;
+  process.stderr.write(`build-binary: ${err.message}\n`);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -125,6 +132,7 @@ async function seaBlob(dir, main, assets, arch, node) {
   return output;
 }
 
+/** postject (LIEF inside) prints warnings about note sections of Node's it cannot name: harmless. */
 function injectBlob(node, blob, out) {
   const partial = `${out}.partial`;
   copyFileSync(node, partial);
@@ -208,6 +216,5 @@ function warn(line) {
 }
 
 function fail(message) {
-  process.stderr.write(`build-binary: ${message}\n`);
-  process.exit(1);
+  throw new BuildError(message);
 }
