@@ -1,12 +1,12 @@
 // Issue 19's "done": a fresh host with only curl installs pakyas from a running Pakyas server, and a
 // crontab line wrapped with `pakyas monitor` reports a failure that shows up in `pakyas status`.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBinary } from './helpers/binary.js';
 import { runCli } from './helpers/cli.js';
-import { freshHost, sh } from './helpers/host.js';
+import { freshHost, removeHosts, sh } from './helpers/host.js';
 import { ADMIN, cleanUp } from './helpers/server.js';
 import { processStorage, removeDataDirs, spawnServer, type ServerProcess } from './helpers/server-process.js';
 
@@ -30,11 +30,12 @@ function cronRun(crontab: string, home: string) {
 describe('a fresh host', () => {
   let server: ServerProcess;
   let pingKey: string;
+  let file: string;
   beforeAll(async () => {
     await ensureBinary(); // what `pakyas server` hands out: the binaries built beside it
     const storage = processStorage();
     server = await spawnServer({ ...storage.env, PAKYAS_ADMIN_TOKEN: ADMIN }, storage.args);
-    const file = join(mkdtempSync(join(tmpdir(), 'pakyas-reports-')), 'pakyas.yaml');
+    file = join(mkdtempSync(join(tmpdir(), 'pakyas-reports-')), 'pakyas.yaml');
     writeFileSync(file, 'version: 1\nproject: reports\njobs:\n  nightly-report:\n    schedule: "0 4 * * *"\n');
     const applied = await runCli(['apply', '-f', file, '--json'], { env: { PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN } });
     expect(applied.code, applied.stderr).toBe(0);
@@ -43,6 +44,8 @@ describe('a fresh host', () => {
   afterAll(async () => {
     await server?.stop();
     removeDataDirs();
+    removeHosts();
+    rmSync(dirname(file), { recursive: true, force: true });
     await cleanUp();
   });
 

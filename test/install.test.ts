@@ -2,7 +2,7 @@
 // /download/pakyas-linux-<arch>, public but confined to those names, and an install.sh that
 // installs nothing it cannot verify.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server/main.js';
 import { ensureBinary } from './helpers/binary.js';
 import { repoRoot } from './helpers/cli.js';
-import { freshHost, INSTALL_TOOLS, sh } from './helpers/host.js';
+import { freshHost, INSTALL_TOOLS, removeHosts, sh } from './helpers/host.js';
 import { cleanUp, startTestServer } from './helpers/server.js';
 
 const NAME = `pakyas-linux-${process.arch}`;
@@ -44,7 +44,7 @@ describe('installing pakyas from the server', () => {
     version = `pakyas ${info.version} (commit ${info.commit})`;
     server = await startTestServer('pglite');
   }, 180_000);
-  afterAll(async () => { await server?.close(); await cleanUp(); });
+  afterAll(async () => { await server?.close(); await cleanUp(); removeHosts(); });
 
   it('serves install.sh, SHA256SUMS and the binary to anyone (no token), with the security headers', async () => {
     const script = await get(server.url, '/install.sh');
@@ -166,7 +166,8 @@ describe('installing pakyas from the server', () => {
   });
 
   it('says plainly when the server has no binaries', async () => {
-    const empty = await startTestServer('pglite', { downloadsDir: mkdtempSync(join(tmpdir(), 'pakyas-downloads-')) });
+    const downloads = mkdtempSync(join(tmpdir(), 'pakyas-downloads-'));
+    const empty = await startTestServer('pglite', { downloadsDir: downloads });
     try {
       const sums = await get(empty.url, '/download/SHA256SUMS');
       expect(sums.status).toBe(404);
@@ -178,6 +179,7 @@ describe('installing pakyas from the server', () => {
       expect(existsSync(join(host.root, 'p'))).toBe(false);
     } finally {
       await empty.close();
+      rmSync(downloads, { recursive: true });
     }
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/cli.js';
-import { freshHost, sh } from './helpers/host.js';
+import { freshHost, removeHosts, sh } from './helpers/host.js';
 import { ADMIN } from './helpers/server.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
@@ -46,7 +46,7 @@ describe('the npm package', () => {
     expect(install.status, install.stderr).toBe(0);
     env = { PATH: `${prefix}/bin:${path}`, HOME: work, NO_COLOR: '1' };
   }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => { rmSync(work, { recursive: true, force: true }); removeHosts(); });
 
   it('holds the compiled code, complete and with nothing stale, the migrations and the schema; no binaries, sources or tests', () => {
     const expected = COMPILED.flatMap(sources);

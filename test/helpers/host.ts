@@ -1,7 +1,7 @@
 // A fresh host for install tests: a directory whose bin/ holds only the programs named (linked from
 // this machine), used as the whole PATH, so that nothing else (node, npm, pakyas) can be found.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,12 +10,20 @@ export const INSTALL_TOOLS = ['sh', 'uname', 'curl', 'sha256sum', 'mktemp', 'mkd
 
 export interface Host { root: string; path: string }
 
+const hosts: string[] = [];
+
 export function freshHost(tools: string[] = INSTALL_TOOLS): Host {
   const root = mkdtempSync(join(tmpdir(), 'pakyas-host-'));
+  hosts.push(root);
   const path = join(root, 'tools');
   mkdirSync(path);
   for (const tool of tools) symlinkSync(which(tool), join(path, tool));
   return { root, path };
+}
+
+/** Removes the hosts this file made (each may hold an installed binary of 120 MiB); call from afterAll. */
+export function removeHosts(): void {
+  for (const root of hosts.splice(0)) rmSync(root, { recursive: true, force: true });
 }
 
 function which(tool: string): string {
