@@ -2,6 +2,7 @@
 // never pay for YAML, tRPC or Ink; this is also the single place where failures become messages
 // and exit codes.
 import { closest } from '../schema/similar.js';
+import { BUILD } from './build-info.js';
 import { CliError, commandHelp, parseCommandArgs, type Command } from './command.js';
 
 type Loader = () => Promise<{ command: Command }>;
@@ -23,8 +24,6 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
   server: { summary: 'run the Pakyas server', load: () => import('./commands/server.js') },
 };
-
-const VERSION = '0.1.0';
 
 /** Commands that reach a server: after them, signals spooled by earlier runs are sent (SPEC §7). */
 const REACHES_SERVER = new Set(['plan', 'apply', 'status', 'timeline', 'pause', 'resume', 'ping', 'token', 'alert', 'dashboard']);
@@ -56,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`pakyas ${VERSION}\n`);
+    process.stdout.write(`pakyas ${BUILD.version} (commit ${BUILD.commit})\n`);
     return 0;
   }
   const entry = COMMANDS[name];

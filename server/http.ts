@@ -11,6 +11,7 @@ import { pingDatabase } from './db/health.js';
 import { listJobStatuses } from './db/jobs.js';
 import { isUnavailable } from './db/port.js';
 import type { ServerDeps } from './deps.js';
+import { createDownloads, type Downloads } from './downloads.js';
 import { renderMetrics } from './metrics.js';
 import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
 
@@ -25,7 +26,7 @@ const SECURITY_HEADERS: Array<[string, string]> = [
   ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
 
-export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }): Server {
+export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }, downloads: Downloads = createDownloads()): Server {
   // The token is looked up before tRPC reads the body, so that a read-only token's request is held
   // to its smaller limit while the body streams in, not after 16 MiB have been parsed.
   const principals = new WeakMap<IncomingMessage, Promise<Principal | null>>();
@@ -68,6 +69,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
     if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);
+    if (downloads.serves(path)) return void downloads.handle(req, res, path).catch(done);
     if (path === '/metrics') {
       const refusal = refuseMetrics(metricsAccess, req.headers);
       if (refusal) {
@@ -77,7 +79,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
       return void metrics(deps, res).catch(done);
     }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz and /metrics.\n');
+    res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz, /metrics, /install.sh and /download/.\n');
   });
 }
 

@@ -11,6 +11,7 @@ import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
 import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
+import { createDownloads } from './downloads.js';
 import { createHttpServer } from './http.js';
 import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
@@ -20,6 +21,7 @@ import {
   checkRetention, DEFAULT_RETENTION, Pruner, queueNextPass, queuePassNow, RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS, type RetentionSettings,
 } from './retention.js';
 import { SignalQueue } from './signals.js';
+import { trackRequests } from './shutdown.js';
 
 // The operator's settings from the environment, for `pakyas server` (the CLI imports only this
 // module of the server's, besides the pure core and the API's type).
@@ -49,6 +51,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** What is kept and how often it is pruned (the CLI reads PAKYAS_RETENTION_*: retentionFromEnv). */
   retention?: Partial<RetentionSettings>;
+  /** Where the binaries served at /download/ are (default: beside the code; server/downloads.ts). */
+  downloadsDir?: string;
 }
 
 export interface RunningServer {
@@ -129,7 +133,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const generatedAdminToken = await ensureAdminToken(db, adminToken);
 
-  const http = createHttpServer(deps, metricsRules);
+  const http = createHttpServer(deps, metricsRules, createDownloads({ dir: options.downloadsDir, publicUrl: options.publicUrl }));
+  const requests = trackRequests(http);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
@@ -146,7 +151,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () => (closing ??= (async () => {
       closed = true;
       ticks.stop();
-      await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
+      // Requests under way are answered first, and the signals they carried are stored before the
+      // database closes (server/shutdown.ts).
+      await requests.close();
+      await deps.signals.drain();
       await deliverer.stop();
       await boss.stop({ graceful: true, timeout: 5000, close: true });
       if (ownsDb) await db.close();

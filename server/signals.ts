@@ -102,6 +102,11 @@ export class SignalQueue {
     });
   }
 
+  /** Resolves once every signal handed to record() has been written (or has failed). */
+  async drain(): Promise<void> {
+    while (this.running > 0 || this.waiting.length > 0 || this.scheduled) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /**
    * Batches start from setImmediate, after the event loop has read every request that has arrived:
    * an embedded database works in microtasks, and a batch started at once would run to its end

@@ -1,12 +1,10 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import schema from '../../pakyas.schema.json' with { type: 'json' };
 import { isName, MAX_NAME_LENGTH } from '../../schema/vocabulary.js';
 import { CliError, str, type Command } from '../command.js';
 import { DEFAULT_FILE } from '../config/file.js';
 import { paint } from '../output/terminal.js';
-
-const SCHEMA_FILE = fileURLToPath(new URL('../../pakyas.schema.json', import.meta.url));
 
 export const command: Command = {
   name: 'init',
@@ -31,8 +29,9 @@ export const command: Command = {
       }
       throw new CliError(`pakyas init: cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    // The schema beside the file lets editors complete and check it with no network access.
-    await copyFile(SCHEMA_FILE, join(dir, 'pakyas.schema.json')).catch(() => undefined);
+    // The schema beside the file lets editors complete and check it with no network access. It is
+    // written from the copy compiled in, not copied from a file: the single binary has no files.
+    await writeFile(join(dir, 'pakyas.schema.json'), `${JSON.stringify(schema, null, 2)}\n`).catch(() => undefined);
     process.stdout.write(`${paint('✓', 'green')} wrote ${file} for project ${project}\n  next: edit it, then 'pakyas validate' and 'pakyas next' to see when each job is expected\n`);
     return 0;
   },

@@ -4,12 +4,13 @@ import { CliError, str, type Command } from '../command.js';
 export const command: Command = {
   name: 'server',
   summary: 'Run the Pakyas server: signal endpoints, the API for the CLI and dashboard, /healthz and /metrics, on one port.',
-  usage: 'server [--port N] [--host ADDR] [--data-dir DIR]',
+  usage: 'server [--port N] [--host ADDR] [--data-dir DIR] [--downloads DIR]',
   options: {
     port: { type: 'string', short: 'p', value: 'N', help: 'the port (default $PAKYAS_PORT, else 8080)' },
     host: { type: 'string', value: 'ADDR', help: 'the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)' },
     'data-dir': { type: 'string', value: 'DIR', help: 'where the embedded database keeps its data (default .pakyas); ignored with DATABASE_URL' },
     schema: { type: 'string', value: 'NAME', help: 'with DATABASE_URL: the Postgres schema for Pakyas\'s tables (default $PAKYAS_DB_SCHEMA, else public)' },
+    downloads: { type: 'string', value: 'DIR', help: 'where pakyas-linux-x64 and pakyas-linux-arm64 are, served at /download/ with /install.sh (default $PAKYAS_DOWNLOADS_DIR, else those built into dist/ by npm run build:binary)' },
   },
   details: `Storage: with DATABASE_URL set (postgres://…), that Postgres; without it, an embedded Postgres
 (PGlite) in --data-dir, so nothing needs installing.
@@ -25,7 +26,8 @@ Retention: PAKYAS_RETENTION_SIGNALS (signals kept per job, default 1000), PAKYAS
 (timeline entries per job, default 10000), PAKYAS_RETENTION_DAYS (their age, default 90),
 PAKYAS_RETENTION_PROJECT_SIGNALS (default 100000), PAKYAS_RETENTION_PROJECT_TIMELINE (default
 1000000), PAKYAS_RETENTION_INTERVAL (time between prune passes, default 1m).
-Stop with Ctrl-C (SIGINT) or SIGTERM.`,
+Hosts install the CLI from this server: curl -fsSL <PAKYAS_PUBLIC_URL>/install.sh | sh
+Stop with Ctrl-C (SIGINT) or SIGTERM: signals already received are answered and stored first.`,
   async run(args) {
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
     const port = Number(portText);
@@ -36,6 +38,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
     const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
     const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
+    const downloads = str(args, 'downloads') ?? (process.env.PAKYAS_DOWNLOADS_DIR || undefined);
     const { alertSettingsFromEnv, retentionFromEnv, startServer } = await import('../../server/main.js');
     const retention = retentionFromEnv(process.env);
     if ('error' in retention) throw new CliError(`pakyas server: ${retention.error}`);
@@ -52,6 +55,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM.`,
         ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
         ...(metricsToken ? { metricsToken } : {}),
         ...(publicUrl ? { publicUrl } : {}),
+        ...(downloads ? { downloadsDir: resolve(downloads) } : {}),
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

@@ -1,6 +1,7 @@
 // The embedded adapter: PGlite, Postgres compiled to WebAssembly, in this process. One connection:
 // PGlite queues statements itself, and a transaction holds the connection until it ends.
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteFileOptions } from './files.js';
 import type { Database, Queryable } from './port.js';
 
 export interface PgliteOptions {
@@ -11,6 +12,7 @@ export interface PgliteOptions {
 export async function openPglite(options: PgliteOptions): Promise<{ db: Database; pglite: PGlite }> {
   const pglite = await PGlite.create(options.dataDir ?? 'memory://', {
     parsers: { 20: (x: string) => Number(x) },
+    ...(await pgliteFileOptions()),
   });
   const wrap = (run: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(text: string, params: readonly unknown[] = []) {

@@ -25,10 +25,15 @@ export function removeDataDirs(): void {
 
 export interface ServerProcess { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> }
 
-/** Alert targets on loopback are allowed (test receivers listen there) unless `env` says otherwise. */
-export function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
+/**
+ * Alert targets on loopback are allowed (test receivers listen there) unless `env` says otherwise.
+ * `command` runs something other than the built CLI (an installed one, the single binary), with
+ * exactly `env` as its environment.
+ */
+export function spawnServer(env: Record<string, string>, args: string[] = [], command?: string): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'server', '--port', '0', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', PAKYAS_ALERT_ALLOW_PRIVATE: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv, baseEnv] = command ? [command, ['server', '--port', '0', ...args], {}] : [process.execPath, [bin, 'server', '--port', '0', ...args], process.env];
+    const child = spawn(file, argv, { cwd: repoRoot, env: { ...baseEnv, NO_COLOR: '1', PAKYAS_ALERT_ALLOW_PRIVATE: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); }, 30_000);
     const onData = (d: Buffer) => {
