@@ -168,6 +168,13 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(transitions(onlyLate.alerts)).toEqual(['late']);
   });
 
+  it('owes the next run, not the same one again, after a run that started early inside its grace', () => {
+    const r = play(spec(), '01:00', [success('02:58'), deadline('03:00', 300)]);
+    expect(r.state.health).toBe('on_schedule');
+    expect(r.alerts).toEqual([]);
+    expect(r.state.due).toBe(T('2026-06-02T03:00:00Z'));
+  });
+
   it('judges every deadline before a signal, in order, when the checks were on time', () => {
     const every = spec({ schedule: { kind: 'every', everySeconds: 60 }, graceSeconds: 10 });
     // A replayed success from 10:03:12: the deadlines at 10:01:10, 10:02:10 and 10:03:10 came first.

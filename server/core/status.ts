@@ -155,7 +155,9 @@ function judgeRunStart(ctx: Ctx, t: number): RunTiming {
     const paid = s.due;
     const extended = s.deadline > s.due + grace;
     s.missedDue = null;
-    setDue(ctx, every !== null ? t + every : nextDue(job.schedule, job.timezone, new Date(t)).getTime());
+    // A run that starts early, inside the grace before its time, has paid that time: the next run
+    // owed is the one after it, not the same one again (which would then be marked missing).
+    setDue(ctx, every !== null ? t + every : nextDue(job.schedule, job.timezone, new Date(Math.max(t, paid))).getTime());
     return { onTime: true, due: paid, reason: `on time for the run due ${clock(ctx, paid)}${extended ? ' (its grace was extended after Pakyas was unavailable)' : ''}` };
   }
   // 2. The run marked missing, arriving after all: that run, late (on time only if it really
