@@ -1,12 +1,12 @@
 // The schema's patterns are the editor's copy of checks that `pakyas validate` makes exactly
-// (server/core/cron.ts, core/channels.ts, schema/variables.ts). A copy may be looser than its
+// (schema/cron.ts, schema/channels.ts, schema/variables.ts). A copy may be looser than its
 // check, never stricter: an editor must not flag a file that validate accepts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../schema/errors.js';
 import { loadConfig } from '../schema/load.js';
 import { schema } from '../schema/validator.js';
-import { cronError } from '../server/core/windows.js';
+import { cronError } from '../schema/cron.js';
 
 type Node = Record<string, unknown>;
 

@@ -34,6 +34,6 @@ describe('pakyas.schema.json as the single source of truth', () => {
     const kinds = defs.channel.oneOf.map((ref: { $ref: string }) => defs[ref.$ref.split('/').at(-1)!].properties.type.const);
     expect(kinds).toEqual(CHANNEL_KINDS);
     expect(defs.transition.enum).toEqual(TRANSITIONS);
-    expect(defs.route.properties.match.properties.job.pattern).toContain(`{0,${MAX_GLOB_STARS}}`);
+    expect(defs.route.properties.match.properties.job.allOf[0].pattern).toContain(`{0,${MAX_GLOB_STARS}}`);
   });
 });
