@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   next: { summary: 'show the next expected runs of each job (offline)', load: () => import('./commands/next.js') },
   plan: { summary: 'show what apply would change on the server', load: () => import('./commands/plan.js') },
   apply: { summary: 'sync pakyas.yaml to the server', load: () => import('./commands/apply.js') },
+  routes: { summary: 'show who hears what: the routing table (offline)', load: () => import('./commands/routes.js') },
   status: { summary: 'the state of every job, or of one', load: () => import('./commands/status.js') },
   timeline: { summary: "a job's timeline: what happened and why", load: () => import('./commands/timeline.js') },
   pause: { summary: 'pause a job (signals recorded, not judged)', load: () => import('./commands/pause.js') },

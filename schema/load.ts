@@ -12,7 +12,7 @@ import { formatPath, listOf, type ConfigError, type PathSegment } from './errors
 import { normalise } from './normalise.js';
 import { SECRET_SETTINGS, type ChannelType, type PakyasFile, type ProjectConfig } from './types.js';
 import { describeSchemaError, DURATION_RULE, isInnerDetail, isLoaderCheck, schemaValidator } from './validator.js';
-import { configWarnings } from './warnings.js';
+import { configWarnings, type Warning } from './warnings.js';
 import { expandVariables, referencedNames, type VariableRules } from './variables.js';
 import { MAX_FILE_BYTES, MAX_YAML_ALIASES } from './vocabulary.js';
 
@@ -27,6 +27,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Variables the file may read although not named PAKYAS_SECRET_* (`--allow-env`), given or not an env. */
   allowEnv?: readonly string[];
+  /**
+   * More warnings from layers above this one (the routing's, from server/core/routing.ts), each
+   * placed at its line like the file's own.
+   */
+  moreWarnings?: (config: ProjectConfig) => Warning[];
 }
 
 export function loadConfig(text: string, options: LoadOptions = {}): LoadResult {
@@ -107,7 +112,7 @@ export function loadConfig(text: string, options: LoadOptions = {}): LoadResult 
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   const raw = data as PakyasFile;
   const config = normalise(raw, rules);
-  const warnings = configWarnings(config, raw).map(({ path, message }): ConfigError => {
+  const warnings = [...configWarnings(config, raw), ...(options.moreWarnings?.(config) ?? [])].map(({ path, message }): ConfigError => {
     const { line, col } = lines.linePos(valueOffset(doc, path));
     return { file, line, col, path: formatPath(path), message };
   });

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { displaySetting, type JobSpec, type ProjectConfig } from '../schema/types.js';
 import { describeField, planChanges, type Change, type PlanOptions } from './core/plan.js';
+import { routingImpact, type RoutingEffect } from './core/routing.js';
 import { emptyState, type JobEvent } from './core/state.js';
 import { step } from './core/status.js';
 import { deleteChannel, loadChannels, loadJobSpecs, loadRoutes, replaceRoutes, upsertChannel } from './db/config.js';
@@ -20,6 +21,8 @@ export interface PlanResult {
   changes: Change[];
   /** False when the plan was made for a read-only token: hidden values were not compared (plan.ts). */
   secretsCompared: boolean;
+  /** Who starts or stops hearing what: the routing's effect, for a reviewer (core/routing.ts). */
+  impact: RoutingEffect[];
 }
 
 export interface ApplyResult extends PlanResult {
@@ -59,7 +62,7 @@ export async function planProject(db: Queryable, desired: ProjectConfig, options
   const current = project ? await currentConfig(db, project.id, project.name) : null;
   return {
     project: desired.project, exists: project !== null, revision: project?.revision ?? 0,
-    changes: planChanges(desired, current, options), secretsCompared: options.compareSecrets,
+    changes: planChanges(desired, current, options), secretsCompared: options.compareSecrets, impact: routingImpact(desired, current),
   };
 }
 
@@ -74,7 +77,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, impact: [], changed: false, pingKey: project.ping_key };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -105,6 +108,6 @@ export async function applyProject(
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
-    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, impact: routingImpact(desired, current), changed: true, pingKey: project.ping_key };
   });
 }

@@ -48,11 +48,11 @@ describe('planning the change from the server\'s config to the file\'s', () => {
     expect(describeField(changes[0]!.fields[0]!)).toBe('webhook_url changed (secret)');
   });
 
-  it('compares routes by position', () => {
+  it('compares routes by what they are, not their position', () => {
     const r1 = { match: { tags: ['critical'] }, notify: ['ops'], on: ['failed' as const] };
     const r2 = { match: { job: '*' }, notify: ['ops'], on: ['missing' as const] };
     const changes = planChanges(config({ channels: [slack('ops', 'u')], routes: [r1] }), config({ channels: [slack('ops', 'u')], routes: [r1, r2] }));
-    expect(changes).toEqual([{ kind: 'route', action: 'delete', name: '#2', fields: [
+    expect(changes).toEqual([{ kind: 'route', action: 'delete', name: 'job *', fields: [
       { field: 'match', from: 'job *', to: null }, { field: 'notify', from: 'ops', to: null }, { field: 'on', from: 'missing', to: null },
     ] }]);
   });

@@ -4,7 +4,7 @@ import { DEFAULT_FILE } from '../config/file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
 import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
 import { paint, printJson } from '../output/terminal.js';
-import { renderText, summary } from '../output/plan.js';
+import { renderImpactText, renderText, summary } from '../output/plan.js';
 import { revisionSource, SOURCE_OPTIONS } from '../config/revision.js';
 
 export const command: Command = {
@@ -40,7 +40,7 @@ export const command: Command = {
       process.stdout.write(`No changes: project ${result.project} already matches ${file} (revision ${result.revision}).\n`);
     } else {
       const from = source.commit ? ` (commit ${source.commit.slice(0, 7)})` : '';
-      process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${summary(result.changes, 'done')}.\n`);
+      process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${renderImpactText(result.impact)}${summary(result.changes, 'done')}.\n`);
     }
     process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
     return 0;

@@ -4,7 +4,7 @@ import { DEFAULT_FILE } from '../config/file.js';
 import { CONNECTION_OPTIONS, connection } from '../connection.js';
 import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
 import { paint, printJson } from '../output/terminal.js';
-import { renderMarkdown, renderText, SECRETS_NOT_COMPARED, summary } from '../output/plan.js';
+import { renderImpactText, renderMarkdown, renderText, SECRETS_NOT_COMPARED, summary } from '../output/plan.js';
 
 export const command: Command = {
   name: 'plan',
@@ -37,7 +37,7 @@ export const command: Command = {
       process.stdout.write(`No changes: project ${plan.project} matches ${file} (revision ${plan.revision}).\n${note}`);
     } else {
       const head = plan.exists ? `Project ${plan.project}, revision ${plan.revision} → ${plan.revision + 1}:` : `Project ${plan.project} is new:`;
-      process.stdout.write(`${paint(head, 'bold')}\n${renderText(plan.changes)}\nPlan: ${summary(plan.changes, 'plan')}. Apply with: pakyas apply -f ${file} --plan-revision ${plan.revision}\n${note}`);
+      process.stdout.write(`${paint(head, 'bold')}\n${renderText(plan.changes)}\n${renderImpactText(plan.impact)}Plan: ${summary(plan.changes, 'plan')}. Apply with: pakyas apply -f ${file} --plan-revision ${plan.revision}\n${note}`);
     }
     return code;
   },

@@ -1,5 +1,6 @@
 import { formatError, formatGithub, formatWarning } from '../../schema/errors.js';
 import { loadConfig } from '../../schema/load.js';
+import { routingWarnings } from '../../server/core/routing.js';
 import { CliError, flag, str, type Command } from '../command.js';
 import { DEFAULT_FILE, readConfigText } from '../config/file.js';
 import { ALLOW_ENV_OPTION, allowedEnv, STRICT_OPTION, VARIABLES_HELP } from '../config/desired.js';
@@ -25,7 +26,7 @@ time between runs) are printed as \`file:line:col: warning: …\` and exit 0, or
     if (!['text', 'github'].includes(format)) {
       throw new CliError(`pakyas validate: --format must be text or github, not '${format}'`);
     }
-    const result = loadConfig(await readConfigText(file), { file, allowEnv: allowedEnv(args, 'validate') });
+    const result = loadConfig(await readConfigText(file), { file, allowEnv: allowedEnv(args, 'validate'), moreWarnings: routingWarnings });
     const strict = flag(args, 'strict');
     if (flag(args, 'json')) {
       printJson(result.ok

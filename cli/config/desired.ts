@@ -2,6 +2,7 @@
 // variables it may read is the CI job's choice (--allow-env), never the file's (SPEC §9).
 import { formatError, formatWarning } from '../../schema/errors.js';
 import { loadConfig } from '../../schema/load.js';
+import { routingWarnings } from '../../server/core/routing.js';
 import type { ProjectConfig } from '../../schema/types.js';
 import { isVariableName, SECRET_PREFIX } from '../../schema/variables.js';
 import { CliError, flag, strs, type OptionSpec, type ParsedArgs } from '../command.js';
@@ -35,7 +36,7 @@ export const STRICT_OPTION: Record<string, OptionSpec> = {
  * it was; with --strict they stop the command before anything is sent.
  */
 export async function loadDesired(file: string, args: ParsedArgs, command: string): Promise<ProjectConfig> {
-  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv: allowedEnv(args, command) });
+  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv: allowedEnv(args, command), moreWarnings: routingWarnings });
   if (!result.ok) {
     throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; nothing was sent to the server.`);
   }

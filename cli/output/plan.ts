@@ -1,6 +1,7 @@
 // A plan for people: text for terminals, Markdown for a pull-request comment.
 import type { Change } from '../../server/core/plan.js';
 import { countChanges, describeField } from '../../server/core/plan.js';
+import { describeEffect, jobsText, type RoutingEffect } from '../../server/core/routing.js';
 import { paint } from './terminal.js';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
@@ -28,14 +29,45 @@ export function renderText(changes: Change[]): string {
   return lines.join('\n');
 }
 
-export function renderMarkdown(plan: { project: string; revision: number; changes: Change[]; secretsCompared: boolean }): string {
+/** Who will hear what differently, one line per distinct effect; empty when nobody does. */
+export function renderImpactText(impact: RoutingEffect[]): string {
+  if (impact.length === 0) return '';
+  return `${paint('Who hears what:', 'bold')}\n${impact.map((e) => `  ${describeEffect(e)}`).join('\n')}\n`;
+}
+
+/**
+ * A Markdown table cell: what GitHub would read as a column break, a line break, code or HTML is
+ * escaped, so a name with `|` or a backtick stays in its cell, as text.
+ */
+export function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/[<>]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+
+/** A name as code in a table cell; in a table GitHub reads `\|` as a pipe even inside code. */
+function mdCode(s: string): string {
+  return s.includes('`') ? mdCell(s) : `\`${s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
+}
+
+function impactMarkdown(impact: RoutingEffect[]): string[] {
+  if (impact.length === 0) return [];
+  const list = (names: string[]) => (names.length ? names.map(mdCode).join(', ') : '—');
+  return [
+    '#### Who hears what',
+    '',
+    '| jobs | transition | start hearing it | stop hearing it | still hear it |',
+    '|---|---|---|---|---|',
+    ...impact.map((e) => `| ${mdCell(jobsText(e.jobs, 5))} | ${e.transition} | ${list(e.starts)} | ${list(e.stops)} | ${list(e.still)} |`),
+    '',
+  ];
+}
+
+export function renderMarkdown(plan: { project: string; revision: number; changes: Change[]; secretsCompared: boolean; impact?: RoutingEffect[] }): string {
   const { project, revision, changes } = plan;
   const note = plan.secretsCompared ? [] : [`_${SECRETS_NOT_COMPARED}_`, ''];
   if (changes.length === 0) return [`### Pakyas plan for \`${project}\``, '', `No changes: the server matches \`pakyas.yaml\` (revision ${revision}).`, '', ...note].join('\n');
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const rows = changes.map((c) => {
-    const what = c.action === 'delete' ? '' : c.fields.map(fieldLine(c)).join('<br>');
-    return `| ${SIGN[c.action]} ${WORD[c.action]} | ${c.kind} | \`${cell(c.name)}\` | ${cell(what)} |`;
+    const what = c.action === 'delete' ? '' : c.fields.map(fieldLine(c)).map(mdCell).join('<br>');
+    return `| ${SIGN[c.action]} ${WORD[c.action]} | ${c.kind} | ${mdCode(c.name)} | ${what} |`;
   });
   return [
     `### Pakyas plan for \`${project}\``,
@@ -46,6 +78,7 @@ export function renderMarkdown(plan: { project: string; revision: number; change
     '|---|---|---|---|',
     ...rows,
     '',
+    ...impactMarkdown(plan.impact ?? []),
     ...note,
   ].join('\n');
 }

@@ -3,6 +3,7 @@
 // never leave this function: a channel setting is shown only as displaySetting() allows, and a
 // change in what it hides says only that it changed.
 import { formatDuration } from '../../schema/duration.js';
+import { routeKey } from './routing.js';
 import { displaySetting, REDACTED, type ChannelSpec, type JobSpec, type ProjectConfig, type RouteSpec } from '../../schema/types.js';
 
 export type ResourceKind = 'job' | 'channel' | 'route';
@@ -84,17 +85,34 @@ function diffChannel(from: ChannelSpec | null, to: ChannelSpec | null, compareSe
   return out.some((f) => !f.notCompared || f.from !== f.to) ? out : [];
 }
 
+/**
+ * Routes have no names: a route is what it is (core/routing.ts routeKey), so reordering them
+ * changes nothing (every matching route is used). A route whose match stays and whose channels or
+ * transitions change is an update of the route with that match; the rest are created or deleted.
+ */
 function diffRoutes(desired: RouteSpec[], current: RouteSpec[]): Change[] {
   const changes: Change[] = [];
-  for (let i = 0; i < Math.max(desired.length, current.length); i++) {
-    const d = desired[i];
-    const c = current[i];
-    const name = `#${i + 1}`;
-    const diff = diffFields(c ? routeFields(c) : {}, d ? routeFields(d) : {});
-    if (d && !c) changes.push({ kind: 'route', action: 'create', name, fields: diff });
-    else if (!d && c) changes.push({ kind: 'route', action: 'delete', name, fields: diff });
-    else if (diff.length > 0) changes.push({ kind: 'route', action: 'update', name, fields: diff });
+  // Each side's routes that the other side does not have, counting duplicates.
+  const unmatched = (from: RouteSpec[], against: RouteSpec[]) => {
+    const left = new Map<string, number>();
+    for (const r of against) left.set(routeKey(r), (left.get(routeKey(r)) ?? 0) + 1);
+    return from.filter((r) => {
+      const n = left.get(routeKey(r)) ?? 0;
+      if (n === 0) return true;
+      left.set(routeKey(r), n - 1);
+      return false;
+    });
+  };
+  const added = unmatched(desired, current);
+  const removed = unmatched(current, desired);
+  const matchOf = (r: RouteSpec) => routeFields(r).match ?? '';
+  for (const d of added) {
+    const i = removed.findIndex((c) => matchOf(c) === matchOf(d));
+    const c = i >= 0 ? removed.splice(i, 1)[0]! : null;
+    if (c) changes.push({ kind: 'route', action: 'update', name: matchOf(d), fields: diffFields(routeFields(c), routeFields(d)) });
+    else changes.push({ kind: 'route', action: 'create', name: matchOf(d), fields: diffFields({}, routeFields(d)) });
   }
+  for (const c of removed) changes.push({ kind: 'route', action: 'delete', name: matchOf(c), fields: diffFields(routeFields(c), {}) });
   return changes;
 }
 
