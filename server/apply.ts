@@ -12,6 +12,7 @@ import type { Queryable } from './db/port.js';
 import { findProjectByName, insertProject, lockProjectName, setProjectRevision } from './db/projects.js';
 import { insertRevision, type RevisionSource } from './db/revisions.js';
 import { insertTimelineMany } from './db/timeline.js';
+import { claimDeclaredUuids, listJobUuids } from './db/job-uuids.js';
 import type { AfterCommit, JudgeDeps } from './judge.js';
 
 export interface PlanResult {
@@ -27,6 +28,8 @@ export interface PlanResult {
 export interface ApplyResult extends PlanResult {
   changed: boolean;
   pingKey: string;
+  /** The UUIDs (for /ping/{uuid}) of the jobs this apply created or gave a declared UUID. */
+  jobUuids: Array<{ job: string; uuid: string }>;
 }
 
 export class StalePlanError extends Error {
@@ -77,7 +80,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key, jobUuids: [] };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -115,13 +118,15 @@ export async function applyProject(
       const at = nextCheckAt(spec, r.state);
       if (at !== null) wakes.push(at);
     }
+    const reassigned = await claimDeclaredUuids(tx, project.id, desired.jobs);
+    const jobUuids = await listJobUuids(tx, project.id, [...new Set([...created.map((c) => c.spec.name), ...reassigned])]);
     await insertTimelineMany(tx, timeline);
     const wakeTimes = await scheduleWakes(deps.boss, tx, wakes, { queued: deps.waker });
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
     after.push(() => { for (const at of wakeTimes) deps.waker.at(at); });
-    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key, jobUuids };
   });
   for (const f of after) f();
   return result;

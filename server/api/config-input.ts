@@ -6,6 +6,7 @@ import type { ProjectConfig } from '../../schema/types.js';
 import { channelProblems } from '../core/channels.js';
 import { countStars, MAX_GLOB_STARS } from '../core/routes.js';
 import { cronError, isTimeZone } from '../core/windows.js';
+import { UUID_PATTERN } from '../core/job-uuid.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'").max(64);
 const seconds = z.number().int().min(1).max(MAX_DURATION_SECONDS);
@@ -25,6 +26,7 @@ const job = z.object({
   tags: z.array(name).max(32),
   paused: z.boolean(),
   alertAfter: z.number().int().min(1).max(100),
+  uuid: z.string().regex(UUID_PATTERN, 'is not a UUID').transform((u) => u.toLowerCase()).optional(),
 }).strict();
 
 const setting = z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)]);
@@ -65,6 +67,7 @@ export const projectConfigInput = z.object({
     }
   };
   unique(c.jobs.map((j) => j.name), 'job');
+  unique(c.jobs.flatMap((j) => (j.uuid ? [j.uuid] : [])), 'job uuid');
   unique(c.channels.map((ch) => ch.name), 'channel');
   const channels = new Set(c.channels.map((ch) => ch.name));
   c.routes.forEach((r, i) => r.notify.forEach((n) => {

@@ -15,9 +15,11 @@ export interface JobRow {
   updated_at: Date;
   /** The pending wake-up, epoch ms, or null. */
   next_check_at: number | null;
+  /** For Healthchecks-style URLs, /ping/{uuid} (migration 007). */
+  uuid: string;
 }
 
-const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at,
+const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at, j.uuid::text as uuid,
   (extract(epoch from j.next_check_at) * 1000)::float8 as next_check_at
   from jobs j join projects p on p.id = j.project_id`;
 
