@@ -39,7 +39,11 @@ export class StalePlanError extends Error {
 }
 
 export function newPingKey(): string {
-  return randomBytes(24).toString('base64url');
+  // No '-': a ping key is also a Sentry DSN's public key (api/shapes/sentry.ts), which Sentry's SDKs
+  // read as letters, digits and '_' only. 32 characters of 63 still carry over 190 bits.
+  let key: string;
+  do key = randomBytes(24).toString('base64url'); while (key.includes('-'));
+  return key;
 }
 
 /** A fingerprint of the config; secrets (all that displaySetting hides) enter it only as their own hashes. */

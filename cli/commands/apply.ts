@@ -6,7 +6,7 @@ import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '..
 import { paint, printJson } from '../output.js';
 import { renderText, summary } from '../plan-render.js';
 import { revisionSource, SOURCE_OPTIONS } from '../revision-source.js';
-import { jobUuidLines } from '../job-uuids.js';
+import { jobUuidLines, sentryDsn } from '../adoption-lines.js';
 
 export const command: Command = {
   name: 'apply',
@@ -44,6 +44,7 @@ export const command: Command = {
       process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${summary(result.changes, 'done')}.\n`);
     }
     process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
+    process.stdout.write(`  Sentry SDKs: dsn ${sentryDsn(conn.server, result.pingKey)} (docs/migrating.md)\n`);
     if (result.jobUuids.length > 0) process.stdout.write(jobUuidLines(conn.server, result.jobUuids));
     return 0;
   },

@@ -18,7 +18,7 @@ const KIND_COLOUR: Record<string, string> = { transition: 'white', missed: 'red'
 export function TimelinePane({ job, entries, scroll, width, height, colour }: TimelinePaneProps) {
   const title = `${job.project}/${job.job}  ${stateLabel(job.state)}${job.health && job.health !== job.state ? ` (health ${stateLabel(job.health)})` : ''}  ${job.schedule}${job.schedule.startsWith('every') ? '' : ` ${job.timezone}`}, grace ${job.grace}`;
   // The last line names the job's UUID, for its Healthchecks-style URL, when the pane has room.
-  const uuidLine = job.uuid && height >= 6 ? `uuid ${job.uuid}  (/ping/${job.uuid})` : null;
+  const uuidLine = job.uuid && height >= 6 ? `Healthchecks-style URL: /ping/${job.uuid}` : null;
   const rows = Math.max(1, height - 1 - (uuidLine ? 1 : 0));
   const ordered = [...(entries ?? [])].reverse();
   const end = Math.max(0, ordered.length - scroll);

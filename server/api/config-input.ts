@@ -6,7 +6,7 @@ import type { ProjectConfig } from '../../schema/types.js';
 import { channelProblems } from '../core/channels.js';
 import { countStars, MAX_GLOB_STARS } from '../core/routes.js';
 import { cronError, isTimeZone } from '../core/windows.js';
-import { UUID_PATTERN } from '../core/job-uuid.js';
+import { UUID_PATTERN } from '../core/foreign-ids.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, '-' and '_'").max(64);
 const seconds = z.number().int().min(1).max(MAX_DURATION_SECONDS);

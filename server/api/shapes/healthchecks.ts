@@ -9,7 +9,7 @@ import type { ServerDeps } from '../../deps.js';
 import type { IncomingSignal } from '../../signals.js';
 import { findJobByUuid } from '../../db/job-uuids.js';
 import { isUnavailable } from '../../db/port.js';
-import { UUID_PATTERN } from '../../core/job-uuid.js';
+import { UUID_PATTERN } from '../../core/foreign-ids.js';
 import { BadRequest, KEPT_BODY, readBody } from '../ping.js';
 import { createRefused, unknownParameter } from './answers.js';
 import { recordSignal, takeToken, userAgent } from './record.js';

@@ -3,7 +3,7 @@
 // its own paths, /api/… (sentry.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerDeps } from '../../deps.js';
-import { UUID_PATTERN } from '../../core/job-uuid.js';
+import { UUID_PATTERN } from '../../core/foreign-ids.js';
 import { CRONITOR_ONLY, handleCronitorPing } from './cronitor.js';
 import { handleHealthchecksPing } from './healthchecks.js';
 

@@ -2,7 +2,7 @@
 //   in_progress → start; ok → success; error → fail. check_in_id is the run id (the nil UUID,
 //   which Sentry reads as "the latest open check-in", is no run id: the oldest open run closes);
 //   duration is seconds. The monitor slug is the job's name.
-import { isNilUuid, parseUuid } from '../../core/job-uuid.js';
+import { isNilUuid, parseUuid } from '../../core/foreign-ids.js';
 import type { IncomingSignal } from '../../signals.js';
 
 export const CHECK_IN_FIELDS = ['check_in_id', 'monitor_slug', 'status', 'duration', 'environment', 'release', 'monitor_config', 'contexts'];

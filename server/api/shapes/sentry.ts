@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import type { ServerDeps } from '../../deps.js';
+import { pingKeyFromDsnKey } from '../../core/foreign-ids.js';
 import { MAX_REQUEST_BODY } from '../ping.js';
 import { notFound } from './answers.js';
 import { EnvelopeError, parseEnvelope } from './envelope.js';
@@ -57,7 +58,7 @@ async function checkIn(deps: ServerDeps, req: IncomingMessage, res: ServerRespon
   for (const name of q.keys()) {
     if (!accepted.includes(name)) throw new Refusal(400, `unknown parameter '${name.slice(0, 40)}': Pakyas reads ${accepted.join(', ')}${json ? ' (the check-in itself is the JSON body)' : ''}; nothing was recorded`);
   }
-  const key = pathKey ?? authKey(req, url, null);
+  const key = pathKey !== null ? pingKeyFromDsnKey(pathKey) : authKey(req, url, null);
   const body = await readRaw(req, MAX_REQUEST_BODY);
   let fields: Record<string, unknown>;
   if (json) {
@@ -119,7 +120,7 @@ function authKey(req: IncomingMessage, url: URL, dsn: string | null): string {
   }
   const key = fromQuery ?? fromHeader ?? fromDsn;
   if (!key || key.length > 200) throw new Refusal(401, 'missing authorization: the DSN\'s public key (the project\'s ping key) goes in the URL, ?sentry_key= or X-Sentry-Auth');
-  return key;
+  return pingKeyFromDsnKey(key);
 }
 
 async function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {

@@ -1,4 +1,4 @@
-// Job UUIDs and run ids in the forms other products write them. Pure.
+// Ids in the forms other products write them: job UUIDs, run ids, a DSN's key. Pure.
 import { createHash } from 'node:crypto';
 
 /** A UUID as Pakyas stores and shows it: 8-4-4-4-12 hexadecimal digits (any case on the way in). */
@@ -35,4 +35,19 @@ export function runIdFromText(namespace: string, text: string): string {
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The key a Sentry DSN carries for a ping key. Sentry's SDKs accept only letters, digits and '_'
+ * there; ping keys made before that was known may hold a '-', and go in hex instead.
+ */
+export function dsnKey(pingKey: string): string {
+  return /^\w+$/.test(pingKey) ? pingKey : Buffer.from(pingKey).toString('hex');
+}
+
+/** The ping key a DSN's key stands for (dsnKey's inverse). */
+export function pingKeyFromDsnKey(key: string): string {
+  if (!/^[0-9a-f]{64}$/.test(key)) return key;
+  const decoded = Buffer.from(key, 'hex').toString('latin1');
+  return /^[A-Za-z0-9_-]{32}$/.test(decoded) ? decoded : key;
 }
