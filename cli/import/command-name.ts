@@ -8,6 +8,7 @@ const WRAPPERS = new Set(['sudo', 'nice', 'ionice', 'nohup', 'chronic', 'env', '
 /** Of these wrappers, the first word that is not an option is theirs, not the command's. */
 const WRAPPER_ARG = new Set(['timeout', 'flock', 'setlock']);
 const INTERPRETERS = /^(?:sh|bash|zsh|dash|ksh|python[0-9.]*|perl|ruby|node|php[0-9.]*|deno|bun|java)$/;
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'esac', '!', '{', '}', '(', ')']);
 /** Tools that work on a path: the path says what the job is. */
 const FILE_TOOLS = new Set(['find', 'rm', 'rsync', 'du', 'chown', 'chmod', 'logrotate']);
 /** Tools whose first argument says which task runs. */
@@ -23,7 +24,7 @@ export function commandName(command: string): NamedCommand {
     return { name: slugify(runParts[1]!.replace(/\/+$/, '').split('/').pop()!.replace(/\./g, '-')) || 'run-parts', words: [] };
   }
   // The part of the command that does the work: after `cd DIR &&` and similar preludes.
-  const parts = text.split(/&&|\|\||;|\|/).map((p) => words(p)).filter((w) => w.length > 0);
+  const parts = text.split(/&&|\|\||;|\|/).map((p) => dropKeywords(words(p))).filter((w) => w.length > 0);
   const work = parts.find((w) => !['cd', 'test', '[', 'sleep', 'export', 'source', '.', 'set', 'umask', 'true'].includes(w[0]!)) ?? parts[0] ?? [];
   const w = skipWrappers(work);
   let program = w[0] ?? '';
@@ -63,6 +64,13 @@ export function distinguishing(words: string[], others: string[][]): string | nu
     }
   }
   return null;
+}
+
+/** `then /usr/lib/php/sessionclean` is the command; `fi` is nothing. */
+function dropKeywords(w: string[]): string[] {
+  let i = 0;
+  while (i < w.length && KEYWORDS.has(w[i]!)) i++;
+  return w.slice(i);
 }
 
 function skipWrappers(w: string[]): string[] {

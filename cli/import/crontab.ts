@@ -98,7 +98,9 @@ export function importCrontab(text: string, o: CrontabOptions): CrontabImport {
     out[f.index] = `${f.line.prefix}${o.bin} monitor ${names[i]} -- ${wrap(f.line.command, f.shell)}${f.line.stdin ?? ''}`;
   });
   if (out.at(-1) === '') out.pop();
-  const crontab = [...connectionLines(o, notes), ...out].join('\n');
+  // A crontab imported before already says where to report.
+  const configured = lines.some((l) => (l.kind === 'env' && l.name === 'PAKYAS_SERVER') || /^#\s*PAKYAS_SERVER=/.test(l.text));
+  const crontab = [...(configured ? [] : connectionLines(o, notes)), ...out].join('\n');
 
   const draft: Draft = {
     header: [
