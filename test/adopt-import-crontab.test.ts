@@ -123,11 +123,11 @@ describe('pakyas import crontab', () => {
     expect(r.code, r.stderr).toBe(0);
     const rewritten = r.stdout.split('\n').filter((l) => l.startsWith('* '));
     expect(rewritten).toHaveLength(commands.length);
-    commands.forEach((c, i) => {
-      const before = runCronLine(`* * * * * ${c}`);
-      const after = runCronLine(rewritten[i]!);
+    for (const [i, c] of commands.entries()) {
+      const before = await runCronLine(`* * * * * ${c}`);
+      const after = await runCronLine(rewritten[i]!);
       expect(after, `${c}\n→ ${rewritten[i]}`).toEqual(before);
-    });
+    }
     // Many jobs run echo: the first argument that differs tells them apart.
     expect(rewritten[0]).toBe(`* * * * * ${fake} monitor echo-a-b -- echo "a  b" 'c  d' e\\ f`);
   });
@@ -195,8 +195,12 @@ describe.each(backends)('an imported crontab reporting to Pakyas on %s', (backen
     const pingKey = /Ping key: (\S+)/.exec(applied.stdout)![1]!;
     const jobLines = imported.stdout.split('\n').filter((l) => /^[*0]/.test(l));
     const env = { PAKYAS_SERVER: server.url, PAKYAS_PING_KEY: pingKey, PAKYAS_SPOOL_DIR: join(dir, 'spool') };
-    expect(runCronLine(jobLines[0]!, { env })).toMatchObject({ status: 0, stdout: 'rates refreshed\n' });
-    expect(runCronLine(jobLines[1]!, { env })).toMatchObject({ status: 4, stdout: 'sweeping\n' });
+    const ok = await runCronLine(jobLines[0]!, { env });
+    expect(ok).toMatchObject({ status: 0, stdout: 'rates refreshed\n' });
+    expect(ok.stderr).toBe('[pakyas] Start signal sent\n[pakyas] Finish signal sent (exit: 0, ' + /\(exit: 0, ([^)]*)\)/.exec(ok.stderr)![1] + ')\n');
+    const failed = await runCronLine(jobLines[1]!, { env });
+    expect(failed).toMatchObject({ status: 4, stdout: 'sweeping\n' });
+    expect(failed.stderr).not.toContain('warning');
     const client = adminClient(server);
     expect(await client.jobs.get.query({ project, job: 'echo' })).toMatchObject({ state: 'on_schedule', description: 'Refresh the rates' });
     expect(await client.jobs.get.query({ project, job: 'sh' })).toMatchObject({ state: 'failed', lastRun: { exitCode: 4 } });

@@ -3,14 +3,14 @@
 // written \% ends the command, the rest is its stdin with every other % a newline, and the
 // command runs under SHELL -c. Also Debian's own `crontab -n` syntax check, when the test
 // machine has that binary (PAKYAS_TEST_DEBIAN_CRONTAB).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface CronRun { stdout: string; stderr: string; status: number | null }
 
-export function runCronLine(line: string, o: { shell?: string; system?: boolean; env?: Record<string, string> } = {}): CronRun {
+export function runCronLine(line: string, o: { shell?: string; system?: boolean; env?: Record<string, string> } = {}): Promise<CronRun> {
   const fields = line.startsWith('@') ? 1 : 5;
   const words = line.trimStart().split(/(\s+)/);
   // Words and the spaces between them: skip the time fields (and the user) and the spaces after.
@@ -24,8 +24,20 @@ export function runCronLine(line: string, o: { shell?: string; system?: boolean;
     if (ch === '%') { stdin = rest.slice(i + 1).replace(/%/g, '\n'); break; }
     command += ch;
   }
-  const r = spawnSync(o.shell ?? '/bin/sh', ['-c', command], { input: stdin ?? '', encoding: 'utf8', env: { ...process.env, ...o.env }, timeout: 20_000 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  // Not spawnSync: a test server in this process must go on answering while the line runs.
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.shell ?? '/bin/sh', ['-c', command], { env: { ...process.env, ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (status) => { clearTimeout(timer); resolve({ stdout, stderr, status }); });
+    // A command that never reads its stdin may be gone before it is written.
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin ?? '');
+  });
 }
 
 /**
