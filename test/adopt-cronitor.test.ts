@@ -119,3 +119,18 @@ describe.each(backends)('Cronitor telemetry from the cronitor client on %s', (ba
     expect((await p.status('a')).signals).toEqual([]);
   });
 });
+
+describe.each(backends)("Cronitor's /p/ telemetry path on %s", (backend) => {
+  let server: RunningServer;
+  beforeAll(async () => { server = await startTestServer(backend, { pingRate: 0 }); });
+  afterAll(async () => { await server?.close(); await cleanUp(); });
+
+  it('reads /p/{key}/{job} as /ping/{key}/{job}: a bare ping is a heartbeat, state=fail a failure', async () => {
+    const p = await testProject(server, [hourlyJob('heartbeat'), hourlyJob('etl')]);
+    expect((await fetch(`${server.url}/p/${p.pingKey}/heartbeat`)).status).toBe(200);
+    expect((await p.status('heartbeat')).state).toBe('on_schedule');
+    expect((await fetch(`${server.url}/p/${p.pingKey}/etl/?state=fail&message=boom`)).status).toBe(200);
+    expect(await p.status('etl')).toMatchObject({ state: 'failed', signals: [{ kind: 'fail', body: 'boom' }] });
+    expect((await fetch(`${server.url}/p/${p.pingKey}/not-declared?state=run`)).status).toBe(404);
+  });
+});

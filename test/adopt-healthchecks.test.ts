@@ -166,6 +166,19 @@ describe.each(backends)('Healthchecks-style ping URLs on %s', (backend) => {
     await expect(curl(`${server.url}/ping/${randomUUID()}`)).rejects.toThrow(/404/);
   });
 
+  it("takes runitor's requests: POST /{uuid}/start, then /{uuid}/{exit-code} with a chunked text/plain body", async () => {
+    const p = await testProject(server, [hourlyJob('runitor-job')]);
+    const base = `${server.url}/ping`; // runitor -api-url (HC_API_URL), in place of https://hc-ping.com
+    const uuid = await p.uuid('runitor-job');
+    const start = await fetch(`${base}/${uuid}/start`, { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': 'runitor/v1.3.0 (+https://bdd.fi/x/runitor)' } });
+    // runitor sizes the output it keeps from this header.
+    expect([start.status, start.headers.get('ping-body-limit')]).toEqual([200, '10000']);
+    const output = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('step 1\n')); c.enqueue(new TextEncoder().encode('step 2 failed\n')); c.close(); } });
+    const finish = await fetch(`${base}/${uuid}/2`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: output, duplex: 'half' } as RequestInit);
+    expect(finish.status).toBe(200);
+    expect(await p.status('runitor-job')).toMatchObject({ state: 'failed', lastRun: { exitCode: 2 }, signals: [{ kind: 'fail', body: 'step 1\nstep 2 failed\n' }, { kind: 'start' }] });
+  });
+
   it('gives CORS only to the ping endpoints', async () => {
     expect((await fetch(`${server.url}/healthz`)).headers.get('access-control-allow-origin')).toBeNull();
     expect((await fetch(`${server.url}/trpc/jobs.list`)).headers.get('access-control-allow-origin')).toBeNull();

@@ -2,6 +2,7 @@
 // changing its base URL:
 //   GET|POST /ping/{pingKey}/{monitorKey}?state=run|complete|fail|ok|tick&series=…&message=…
 //            &status_code=N&metric=duration:S&metric=count:N&metric=error_count:N&host=…&env=…&stamp=…
+//   and the same on /p/{pingKey}/{monitorKey}, the path Cronitor's docs give for telemetry.
 // Cronitor's API key in the URL is the project's ping key; its monitor key is the job's name.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerDeps } from '../../deps.js';
@@ -44,10 +45,11 @@ type Parsed = Omit<IncomingSignal, 'userAgent' | 'body' | 'bodyCutBytes'> & { me
 
 /** A Cronitor telemetry URL → the Pakyas signal it means; BadRequest when it cannot be read for sure. */
 export function parseCronitorPing(url: URL): Parsed {
-  const parts = url.pathname.split('/').slice(2);
+  const parts = url.pathname.split('/').slice(2); // after /ping/ or /p/
   if (parts.length === 3 && parts[2] !== '') {
     throw new BadRequest(400, `Cronitor's state= goes on /ping/{pingKey}/{job} with no /${parts[2]!.slice(0, 20)} after it; nothing was recorded`);
   }
+  if (parts.length === 3) parts.pop(); // a trailing slash
   if (parts.length !== 2 || parts.some((p) => p === '')) throw new BadRequest(404, 'Not found: Cronitor telemetry URLs are /ping/{pingKey}/{monitorKey}?state=…');
   const [pingKey, monitorKey] = parts as [string, string];
   // Cronitor keys may have capitals; Pakyas names are lowercase, so NightlyBackup is nightlybackup.
