@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,20 @@ describe('pakyas import crontab', () => {
     expect(readFileSync(out, 'utf8')).toBe('mine\n');
     expect((await runCli([...args, '--force'])).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('backup-full:');
+  });
+});
+
+describe('pakyas import at start-up', () => {
+  it('loads no UI, tRPC or database code, like the other offline commands', () => {
+    const dir = workspace();
+    const trace = join(dir, 'modules.txt');
+    spawnSync(process.execPath, ['--import', join(repoRoot, 'test', 'helpers', 'trace-register.mjs'), bin, 'import', 'crontab', join(FIXTURES, 'crontab.txt'),
+      '-o', join(dir, 'pakyas.yaml'), '--bin', PAKYAS, '--timezone', 'UTC'], { env: { ...process.env, PAKYAS_TRACE_FILE: trace }, stdio: 'ignore' });
+    const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    expect(modules.some((m) => m.endsWith('/dist/cli/commands/import.js'))).toBe(true);
+    const heavy = ['@trpc', 'ink', 'react', 'pg-boss', 'postgres', 'pglite', 'nodemailer', 'eventsource'];
+    expect(modules.filter((m) => heavy.some((h) => m.includes(`/node_modules/${h}`)))).toEqual([]);
+    expect(modules.filter((m) => /\/dist\/server\/(api|db)\//.test(m))).toEqual([]);
   });
 });
 
