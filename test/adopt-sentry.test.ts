@@ -154,11 +154,23 @@ describe.each(backends)("Sentry's HTTP check-in endpoint and envelopes on %s", (
       expect(r.status, path).toBe(status);
       expect((await r.json()).detail, path).toMatch(detail);
     }
-    const field = await fetch(`${server.url}/api/1/cron/a/${p.pingKey}/`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'ok', outcome: 'fine' }),
+    const noStatus = await fetch(`${server.url}/api/1/cron/a/${p.pingKey}/`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: 'fine' }),
     });
-    expect([field.status, (await field.json()).detail]).toEqual([400, expect.stringMatching(/^unknown check-in field 'outcome'/)]);
+    expect([noStatus.status, (await noStatus.json()).detail]).toEqual([400, 'the check-in has no status: use in_progress, ok or error; nothing was recorded']);
     expect((await p.status('a')).signals).toEqual([]);
+  });
+
+  it("reads past the fields SDKs add to a check-in (Python's event_id, timestamp, platform, sdk…)", async () => {
+    const p = await testProject(server, [hourlyJob('a')]);
+    const checkIn = {
+      type: 'check_in', monitor_slug: 'a', check_in_id: randomUUID().replace(/-/g, ''), status: 'error', duration: null, environment: 'production',
+      release: null, event_id: randomUUID().replace(/-/g, ''), timestamp: new Date().toISOString(), platform: 'python', server_name: 'worker-1',
+      sdk: { name: 'sentry.python', version: '2.19.0' }, contexts: { trace: { trace_id: randomUUID().replace(/-/g, '') } },
+    };
+    const r = await fetch(`${server.url}/api/1/envelope/?sentry_key=${p.pingKey}`, { method: 'POST', body: envelope([{ type: 'check_in' }, checkIn]) });
+    expect(r.status).toBe(200);
+    expect((await p.status('a')).state).toBe('failed');
   });
 
   it('reads check_in items from a gzipped envelope, with length-prefixed payloads, and drops every other item', async () => {

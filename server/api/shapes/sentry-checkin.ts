@@ -5,7 +5,6 @@
 import { isNilUuid, parseUuid } from '../../core/foreign-ids.js';
 import type { IncomingSignal } from '../../signals.js';
 
-export const CHECK_IN_FIELDS = ['check_in_id', 'monitor_slug', 'status', 'duration', 'environment', 'release', 'monitor_config', 'contexts'];
 const STATUSES: Record<string, IncomingSignal['kind']> = { in_progress: 'start', ok: 'success', error: 'fail' };
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -21,15 +20,18 @@ export interface CheckIn {
   monitorConfig: Record<string, unknown> | null;
 }
 
-/** Fields as Sentry's JSON names them (a check_in item, or the check-in endpoint's JSON body or query). */
+/**
+ * Fields as Sentry's JSON names them (a check_in item, or the check-in endpoint's JSON body or
+ * query). Only `status` carries a state; the other fields SDKs add (event_id, timestamp,
+ * platform, sdk, contexts, release, environment…) are read past, as Sentry's own ingestion does,
+ * so that an SDK's next field never turns a check-in away.
+ */
 export function readCheckIn(fields: Record<string, unknown>, slugFromPath: string | null): CheckIn {
-  for (const name of Object.keys(fields)) {
-    if (!CHECK_IN_FIELDS.includes(name)) throw new CheckInError(400, `unknown check-in field '${name.slice(0, 40)}': Pakyas reads ${CHECK_IN_FIELDS.join(', ')}; nothing was recorded`);
-  }
   const slug = slugFromPath ?? fields.monitor_slug;
   if (typeof slug !== 'string' || slug === '') throw new CheckInError(400, 'the check-in names no monitor_slug; nothing was recorded');
   if (!NAME.test(slug)) throw new CheckInError(404, `no job '${slug.slice(0, 64)}' for this DSN's key: Pakyas job names are lowercase letters, digits, '-' and '_'; declare the monitor slug as a job in pakyas.yaml`);
   const status = fields.status;
+  if (status === undefined || status === null) throw new CheckInError(400, 'the check-in has no status: use in_progress, ok or error; nothing was recorded');
   if (typeof status !== 'string' || !Object.hasOwn(STATUSES, status)) {
     throw new CheckInError(400, `status '${String(status).slice(0, 30)}' is not one Pakyas reads: use in_progress, ok or error (missed and timeout are Pakyas's to decide); nothing was recorded`);
   }
