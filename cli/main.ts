@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   monitor: { summary: 'run a command and report it (start, output tail, finish)', load: () => import('./commands/monitor.js') },
   ping: { summary: 'send one signal by hand', load: () => import('./commands/ping.js') },
   alert: { summary: 'send a test alert through a channel', load: () => import('./commands/alert.js') },
+  import: { summary: 'write pakyas.yaml from Healthchecks or a crontab', load: () => import('./commands/import.js') },
   dashboard: { summary: 'the live terminal UI', load: () => import('./commands/dashboard.js') },
   token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
   server: { summary: 'run the Pakyas server', load: () => import('./commands/server.js') },

@@ -13,6 +13,9 @@ export type Cron = string;
 /** An IANA time zone name such as UTC, Europe/Berlin or America/New_York. Cron schedules are evaluated in it, across daylight-saving changes. */
 export type Timezone = string;
 
+/** A UUID such as 31365bce-8da9-4729-8ff3-aaa71d56b712: the job's Healthchecks-style ping URL is /ping/{uuid}. Every job has one (generated at its first apply and kept); declare it to keep the URLs a job already uses, such as its UUID in Healthchecks. Unique on the server. */
+export type Uuid = string;
+
 /** How many consecutive bad runs before an alert fires (flap control). 1 alerts on the first. */
 export type AlertAfter = number;
 
@@ -51,6 +54,8 @@ export type Job = {
   paused?: boolean;
   /** Consecutive bad runs before an alert fires (default: defaults.alert_after, else 1). */
   alert_after?: AlertAfter;
+  /** The job's UUID, for Healthchecks-style ping URLs (/ping/{uuid}, /start, /fail, /log, /{exit-status}). Without it the job keeps the UUID it was given at its first apply (`pakyas status JOB` shows it); declare it to keep a UUID the job's scripts already use. */
+  uuid?: Uuid;
 };
 
 /** Where alerts are sent. `type` decides the other settings. */

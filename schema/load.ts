@@ -133,8 +133,16 @@ function checkSemantics(data: unknown, doc: Document, rules: VariableRules, at: 
   checkZone(defaults.timezone, ['defaults', 'timezone']);
   for (const k of durationKeys) checkDuration(defaults[k], ['defaults', k]);
 
+  const uuids = new Map<string, string>();
   for (const [name, value] of Object.entries(asObj(raw.jobs))) {
     const job = asObj(value);
+    if (typeof job.uuid === 'string') {
+      // Unique in the file here; unique on the server is checked by apply, which sees the others.
+      const uuid = job.uuid.toLowerCase();
+      const first = uuids.get(uuid);
+      if (first !== undefined) at(where(['jobs', name, 'uuid']), ['jobs', name, 'uuid'], `${job.uuid} is already the uuid of job '${first}'; each job has its own UUID`);
+      else uuids.set(uuid, name);
+    }
     if (typeof job.schedule === 'string') {
       const why = cronError(job.schedule);
       if (why) at(where(['jobs', name, 'schedule']), ['jobs', name, 'schedule'],

@@ -19,6 +19,7 @@ export function normalise(file: PakyasFile, rules: VariableRules = {}): ProjectC
     tags: [...(job.tags ?? [])].sort(),
     paused: job.paused ?? false,
     alertAfter: job.alert_after ?? d.alert_after ?? DEFAULTS.alertAfter,
+    ...(job.uuid !== undefined ? { uuid: job.uuid.toLowerCase() } : {}),
   }));
 
   const channels: ChannelSpec[] = Object.entries(file.channels ?? {}).map(([name, channel]) => {

@@ -19,6 +19,8 @@ export interface JobSpec {
   tags: string[];
   paused: boolean;
   alertAfter: number;
+  /** The UUID the file declares for Healthchecks-style URLs (lowercase); absent, the job keeps the one it was given. */
+  uuid?: string;
 }
 
 export type ChannelType = Channel['type'];

@@ -12,6 +12,7 @@ import { transact, type Queryable } from './db/port.js';
 import { findProjectByName, insertProject, lockProjectName, setProjectRevision } from './db/projects.js';
 import { insertRevision, type RevisionSource } from './db/revisions.js';
 import { persistSteps, type Judged, type JudgeDeps } from './judge.js';
+import { claimDeclaredUuids, listJobUuids } from './db/job-uuids.js';
 
 export interface PlanResult {
   project: string;
@@ -28,6 +29,8 @@ export interface PlanResult {
 export interface ApplyResult extends PlanResult {
   changed: boolean;
   pingKey: string;
+  /** The UUIDs (for /ping/{uuid}) of the jobs this apply created or gave a declared UUID. */
+  jobUuids: Array<{ job: string; uuid: string }>;
 }
 
 export class StalePlanError extends Error {
@@ -37,7 +40,11 @@ export class StalePlanError extends Error {
 }
 
 export function newPingKey(): string {
-  return randomBytes(24).toString('base64url');
+  // No '-': a ping key is also a Sentry DSN's public key (api/shapes/sentry.ts), which Sentry's SDKs
+  // read as letters, digits and '_' only. 32 characters of 63 still carry over 190 bits.
+  let key: string;
+  do key = randomBytes(24).toString('base64url'); while (key.includes('-'));
+  return key;
 }
 
 /** A fingerprint of the config; secrets (all that displaySetting hides) enter it only as their own hashes. */
@@ -77,7 +84,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, impact: [], changed: false, pingKey: project.ping_key };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, impact: [], changed: false, pingKey: project.ping_key, jobUuids: [] };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -105,9 +112,13 @@ export async function applyProject(
     const updated = await lockJobsByName(tx, project.id, jobChanges.filter((c) => c.action === 'update').map((c) => c.name));
     const judged = [...updated.map((job) => configStep(job, job.spec)), ...created.map((job) => configStep(job, null))];
     await persistSteps(deps, tx, judged);
+    // UUIDs declared in the file (a job moving from Healthchecks keeps its URLs): claimed after the
+    // jobs exist, checked unique at commit, so one apply may move or swap them between its jobs.
+    const reassigned = await claimDeclaredUuids(tx, project.id, desired.jobs);
+    const jobUuids = await listJobUuids(tx, project.id, [...new Set([...created.map((j) => j.name), ...reassigned])]);
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
-    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, impact: routingImpact(desired, current), changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, impact: routingImpact(desired, current), changed: true, pingKey: project.ping_key, jobUuids };
   });
 }

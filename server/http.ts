@@ -6,6 +6,8 @@ import { authenticate, type Principal } from './auth.js';
 import { STATUSES } from '../schema/vocabulary.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
+import { handleCronitorPing } from './api/shapes/cronitor.js';
+import { handleSentry } from './api/shapes/sentry.js';
 import { appRouter } from './api/router.js';
 import { pingDatabase } from './db/health.js';
 import { listJobStatuses } from './db/jobs.js';
@@ -59,7 +61,8 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
     const path = url.pathname;
     const done = (err: unknown) => {
       deps.metrics.httpErrors++;
-      deps.log(`${req.method} ${path.startsWith('/ping/') ? '/ping/…' : path}: ${(err as Error).message}`);
+      // Ping keys travel in these paths (a Sentry DSN's key too): never logged.
+      deps.log(`${req.method} ${/^\/(?:ping|api|p)\//.test(path) ? `${path.split('/', 2).join('/')}/…` : path}: ${(err as Error).message}`);
       if (!res.headersSent) {
         const unavailable = isUnavailable(err);
         res.writeHead(unavailable ? 503 : 500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -68,6 +71,8 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
     };
     if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
+    if (path.startsWith('/api/')) return void handleSentry(deps, req, res, url).catch(done);
+    if (path.startsWith('/p/')) return void handleCronitorPing(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);
     if (downloads.serves(path)) return void downloads.handle(req, res, path).catch(done);
     if (path === '/metrics') {

@@ -6,6 +6,7 @@ import { ALLOW_ENV_OPTION, loadDesired, STRICT_OPTION, VARIABLES_HELP } from '..
 import { paint, printJson } from '../output/terminal.js';
 import { renderImpactText, renderText, summary } from '../output/plan.js';
 import { revisionSource, SOURCE_OPTIONS } from '../config/revision.js';
+import { jobUuidLines, sentryDsn } from '../adoption-lines.js';
 
 export const command: Command = {
   name: 'apply',
@@ -33,7 +34,7 @@ export const command: Command = {
       config, source, expectedRevision: planRevision === undefined ? null : Number(planRevision),
     }));
     if (flag(args, 'json')) {
-      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, changes: result.changes });
+      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, changes: result.changes, jobUuids: result.jobUuids });
       return 0;
     }
     if (!result.changed) {
@@ -43,6 +44,8 @@ export const command: Command = {
       process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${renderImpactText(result.impact)}${summary(result.changes, 'done')}.\n`);
     }
     process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
+    process.stdout.write(`  Sentry SDKs: dsn ${sentryDsn(conn.server, result.pingKey)} (docs/migrating.md)\n`);
+    if (result.jobUuids.length > 0) process.stdout.write(jobUuidLines(conn.server, result.jobUuids));
     return 0;
   },
 };

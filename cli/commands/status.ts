@@ -25,7 +25,7 @@ export const command: Command = {
       : await call(conn, () => client.jobs.list.query(project ? { project } : undefined));
     if (flag(args, 'json')) {
       printJson(jobs.map((j) => ({
-        project: j.project, job: j.job, state: j.state, health: j.health,
+        project: j.project, job: j.job, uuid: j.uuid, state: j.state, health: j.health,
         lastRun: j.lastRun && { startedAt: j.lastRun.startedAt, finishedAt: j.lastRun.finishedAt, exitCode: j.lastRun.exitCode, durationMs: j.lastRun.durationMs },
         due: j.due, deadline: j.deadline,
       })));
@@ -72,6 +72,7 @@ function detail(j: JobView): string {
     ...j.running.map((r) => `  running      since ${utc(r.startedAt)}${r.host ? ` on ${r.host}` : ''}${r.overrunning ? ' (overrunning)' : ''}`),
     `  next due     ${utc(j.due)} (${relative(j.due)})`,
     `  deadline     ${utc(j.deadline)} (${relative(j.deadline)})`,
+    `  uuid         ${j.uuid} (Healthchecks-style URL: /ping/${j.uuid})`,
     `  timeline     pakyas timeline ${j.project}/${j.job}`,
   ];
   return `${lines.filter((l) => l !== null).join('\n')}\n`;

@@ -19,7 +19,9 @@ const KIND_COLOUR: Record<string, string> = { transition: 'white', missed: 'red'
 /** Why the job is in its state: every entry, oldest first, the newest at the bottom; long reasons wrap. */
 export function TimelinePane({ job, entries, scroll, width, height, colour }: TimelinePaneProps) {
   const title = `${job.project}/${job.job}  ${stateLabel(job.state)}${job.health && job.health !== job.state ? ` (health ${stateLabel(job.health)})` : ''}  ${job.schedule}${job.schedule.startsWith('every') ? '' : ` ${job.timezone}`}, grace ${job.grace}`;
-  const rows = Math.max(1, height - 1);
+  // The last line names the job's UUID, for its Healthchecks-style URL, when the pane has room.
+  const uuidLine = job.uuid && height >= 6 ? `Healthchecks-style URL: /ping/${job.uuid}` : null;
+  const rows = Math.max(1, height - 1 - (uuidLine ? 1 : 0));
   const ordered = [...(entries ?? [])].reverse();
   const end = Math.max(0, ordered.length - scroll);
   const prefix = 26; // "MM-DD hh:mm:ss kind______ "
@@ -52,6 +54,7 @@ export function TimelinePane({ job, entries, scroll, width, height, colour }: Ti
           </Box>
         );
       })}
+      {uuidLine ? <Text dimColor>{fit(uuidLine, width)}</Text> : null}
     </Box>
   );
 }

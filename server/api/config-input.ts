@@ -7,6 +7,7 @@ import { channelProblems } from '../../schema/channels.js';
 import { cronError, isTimeZone } from '../../schema/cron.js';
 import { CHANNEL_KINDS, MAX_GLOB_STARS, MAX_NAME_LENGTH, NAME_PATTERN, TRANSITIONS } from '../../schema/vocabulary.js';
 import { countStars } from '../core/routes.js';
+import { UUID_PATTERN } from '../core/foreign-ids.js';
 
 const name = z.string().regex(NAME_PATTERN, "use lowercase letters, digits, '-' and '_'").max(MAX_NAME_LENGTH);
 const seconds = z.number().int().min(1).max(MAX_DURATION_SECONDS);
@@ -26,6 +27,7 @@ const job = z.object({
   tags: z.array(name).max(32),
   paused: z.boolean(),
   alertAfter: z.number().int().min(1).max(100),
+  uuid: z.string().regex(UUID_PATTERN, 'is not a UUID').transform((u) => u.toLowerCase()).optional(),
 }).strict();
 
 const setting = z.union([z.string().max(2000), z.array(z.string().max(320)).max(50)]);
@@ -66,6 +68,7 @@ export const projectConfigInput = z.object({
     }
   };
   unique(c.jobs.map((j) => j.name), 'job');
+  unique(c.jobs.flatMap((j) => (j.uuid ? [j.uuid] : [])), 'job uuid');
   unique(c.channels.map((ch) => ch.name), 'channel');
   const channels = new Set(c.channels.map((ch) => ch.name));
   c.routes.forEach((r, i) => r.notify.forEach((n) => {

@@ -7,15 +7,20 @@ import { isName, KEPT_OUTPUT_BYTES, MAX_REPLAY_AGE_MS, MAX_SIGNAL_BODY_BYTES, UU
 import { isUnavailable } from '../db/port.js';
 import type { ServerDeps } from '../deps.js';
 import type { IncomingSignal } from '../signals.js';
+import { createRefused, notFound } from './shapes/answers.js';
+import { otherShape } from './shapes/index.js';
 
 const ACCEPTED = ['rid', 'duration_ms', 'host', 'ts'];
 const ACCEPTED_ON_FAIL = [...ACCEPTED, 'exit_code'];
 
-class BadRequest extends Error {
+export class BadRequest extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
 export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  // Healthchecks' /ping/{uuid}… and Cronitor's ?state=… have their own readers (api/shapes/).
+  const shaped = otherShape(url);
+  if (shaped) return shaped(deps, req, res, url);
   if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
     return reply(res, 405, 'Method not allowed: use GET, POST or HEAD\n', { allow: 'GET, POST, HEAD' });
   }
@@ -33,7 +38,7 @@ export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: Se
   }
   try {
     const outcome = await deps.signals.record(signal);
-    if (!outcome.ok) return reply(res, 404, 'Not found: no job of that name for this ping key\n');
+    if (!outcome.ok) return reply(res, 404, `${notFound(signal.job)}\n`);
     deps.metrics.countSignal(signal.kind);
     reply(res, 200, outcome.judged ? 'OK\n' : 'OK (recorded; the job is paused)\n');
   } catch (err) {
@@ -51,7 +56,7 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
     throw new BadRequest(404, 'Not found: signal URLs are /ping/{pingKey}/{job}[/start|/fail|/log|/{exitCode}]');
   }
   const [pingKey, job, action = 'success'] = parts as [string, string, string?];
-  if (pingKey.length > 200 || !isName(job)) throw new BadRequest(404, 'Not found: no job of that name for this ping key');
+  if (pingKey.length > 200 || !isName(job)) throw new BadRequest(404, notFound(job));
 
   let kind: IncomingSignal['kind'];
   let exitCode: number | null = null;
@@ -67,6 +72,7 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
   // A parameter this endpoint does not read is refused, never ignored: `?state=fail` (Cronitor's
   // shape) or `?status=error` (Sentry's) ignored would record a failed run as a success.
   const accepted = action === 'fail' ? ACCEPTED_ON_FAIL : ACCEPTED;
+  if (q.has('create')) throw new BadRequest(400, createRefused(job));
   for (const name of q.keys()) {
     if (!accepted.includes(name)) {
       const hint = name === 'exit_code' ? '; an exit code goes in the path, /ping/{pingKey}/{job}/{exitCode}, or with /fail' : '';
@@ -111,7 +117,7 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
  * The last KEPT_OUTPUT_BYTES bytes of the body, cut at a character boundary, and how many bytes were cut:
  * the end of the output is what explains a failure.
  */
-async function readBody(req: IncomingMessage): Promise<{ body: string | null; cut: number }> {
+export async function readBody(req: IncomingMessage): Promise<{ body: string | null; cut: number }> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_SIGNAL_BODY_BYTES) throw new BadRequest(413, `Body too large: at most ${MAX_SIGNAL_BODY_BYTES} bytes are accepted, and the last ${KEPT_OUTPUT_BYTES} are kept`);
   const chunks: Buffer[] = [];

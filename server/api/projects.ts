@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { applyProject, planProject, StalePlanError } from '../apply.js';
 import { findProjectByName, listProjects } from '../db/projects.js';
+import { UuidTakenError } from '../db/job-uuids.js';
 import { listRevisions } from '../db/revisions.js';
 import { projectConfigInput, revisionSourceInput } from './config-input.js';
 import { assertCanRead, assertCanWrite, authed, mayWrite, readableProjects, router } from './trpc.js';
@@ -26,7 +27,7 @@ export const projectsRouter = router({
       try {
         return await applyProject(ctx.deps, input.config, input.source, input.expectedRevision);
       } catch (err) {
-        if (err instanceof StalePlanError) throw new TRPCError({ code: 'CONFLICT', message: err.message });
+        if (err instanceof StalePlanError || err instanceof UuidTakenError) throw new TRPCError({ code: 'CONFLICT', message: err.message });
         throw err;
       }
     }),

@@ -9,6 +9,8 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 export interface JobView {
   project: string;
   job: string;
+  /** For Healthchecks-style URLs: /ping/{uuid}. */
+  uuid: string;
   state: Status;
   health: Health | null;
   lastRun: { startedAt: string | null; finishedAt: string; exitCode: number | null; durationMs: number | null; outcome: Health } | null;
@@ -31,6 +33,7 @@ export function jobView(row: JobRow): JobView {
   return {
     project: row.project,
     job: row.name,
+    uuid: row.uuid,
     state: state.status,
     health: state.health,
     lastRun: state.lastRun && {

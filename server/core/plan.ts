@@ -137,6 +137,7 @@ export function jobFields(j: JobSpec): Record<string, string | null> {
     paused: String(j.paused),
     ...(j.tags.length ? { tags: j.tags.join(', ') } : {}),
     ...(j.description !== null ? { description: j.description } : {}),
+    ...(j.uuid !== undefined ? { uuid: j.uuid } : {}),
   };
 }
 

@@ -15,9 +15,11 @@ export interface JobRow {
   updated_at: Date;
   /** The pending wake-up, epoch ms, or null. */
   next_check_at: number | null;
+  /** For Healthchecks-style URLs, /ping/{uuid} (migration 008). */
+  uuid: string;
 }
 
-const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at,
+const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at, j.uuid::text as uuid,
   (extract(epoch from j.next_check_at) * 1000)::float8 as next_check_at
   from jobs j join projects p on p.id = j.project_id`;
 
@@ -84,15 +86,15 @@ export async function insertJobs(
   db: Queryable, project: { id: number; name: string; ping_key: string }, rows: Array<{ spec: JobSpec; state: JobState }>,
 ): Promise<JobRow[]> {
   if (rows.length === 0) return [];
-  const inserted = await db.query<{ id: number; name: string; updated_at: Date }>(
+  const inserted = await db.query<{ id: number; name: string; updated_at: Date; uuid: string }>(
     `insert into jobs (project_id, name, spec, state, status)
      select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status'
      from jsonb_array_elements($2::text::jsonb) as r
-     returning id, name, updated_at`,
+     returning id, name, updated_at, uuid::text as uuid`,
     [project.id, JSON.stringify(rows)]);
   const byName = new Map(rows.map((r) => [r.spec.name, r]));
-  return inserted.map(({ id, name, updated_at }) => ({
-    id, project_id: project.id, project: project.name, ping_key: project.ping_key, name,
+  return inserted.map(({ id, name, updated_at, uuid }) => ({
+    id, project_id: project.id, project: project.name, ping_key: project.ping_key, name, uuid,
     spec: byName.get(name)!.spec, state: byName.get(name)!.state, updated_at, next_check_at: null,
   }));
 }

@@ -1,0 +1,53 @@
+// Ids in the forms other products write them: job UUIDs, run ids, a DSN's key. Pure.
+import { createHash } from 'node:crypto';
+
+/** A UUID as Pakyas stores and shows it: 8-4-4-4-12 hexadecimal digits (any case on the way in). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A UUID written dashed or as 32 bare hex digits (Sentry's check_in_id), lowercased and dashed;
+ * null when it is neither.
+ */
+export function parseUuid(text: string): string | null {
+  const hex = text.replace(/-/g, '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) return null;
+  const dashed = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Only the two canonical spellings: "1-2-3" dashed anywhere else is not a UUID.
+  return text.length === 32 || UUID_PATTERN.test(text) ? dashed : null;
+}
+
+export function isNilUuid(uuid: string): boolean {
+  return uuid === NIL;
+}
+
+/**
+ * A stable run id for a run id that is not a UUID (Cronitor's `series`, any string): the same
+ * text always gives the same UUID, so a start and its finish still pair, and two runs with
+ * different series stay apart. Version 8 ("custom") in RFC 9562's layout, from SHA-256.
+ */
+export function runIdFromText(namespace: string, text: string): string {
+  const parsed = parseUuid(text);
+  if (parsed) return parsed;
+  const h = createHash('sha256').update(`${namespace}\u0000${text}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The key a Sentry DSN carries for a ping key. Sentry's SDKs accept only letters, digits and '_'
+ * there; ping keys made before that was known may hold a '-', and go in hex instead.
+ */
+export function dsnKey(pingKey: string): string {
+  return /^\w+$/.test(pingKey) ? pingKey : Buffer.from(pingKey).toString('hex');
+}
+
+/** The ping key a DSN's key stands for (dsnKey's inverse). */
+export function pingKeyFromDsnKey(key: string): string {
+  if (!/^[0-9a-f]{64}$/.test(key)) return key;
+  const decoded = Buffer.from(key, 'hex').toString('latin1');
+  return /^[A-Za-z0-9_-]{32}$/.test(decoded) ? decoded : key;
+}
