@@ -1,8 +1,8 @@
-// Ids in the forms other products write them: job UUIDs, run ids, a DSN's key. Pure.
-import { createHash } from 'node:crypto';
+// Ids in the forms other products write them: job UUIDs, a DSN's key. Pure (a run id hashed
+// from text is in api/shapes/run-ids.ts: hashing is node:crypto's).
+import { UUID_PATTERN } from '../../schema/vocabulary.js';
 
-/** A UUID as Pakyas stores and shows it: 8-4-4-4-12 hexadecimal digits (any case on the way in). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { UUID_PATTERN };
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 
@@ -20,21 +20,6 @@ export function parseUuid(text: string): string | null {
 
 export function isNilUuid(uuid: string): boolean {
   return uuid === NIL;
-}
-
-/**
- * A stable run id for a run id that is not a UUID (Cronitor's `series`, any string): the same
- * text always gives the same UUID, so a start and its finish still pair, and two runs with
- * different series stay apart. Version 8 ("custom") in RFC 9562's layout, from SHA-256.
- */
-export function runIdFromText(namespace: string, text: string): string {
-  const parsed = parseUuid(text);
-  if (parsed) return parsed;
-  const h = createHash('sha256').update(`${namespace}\u0000${text}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerDeps } from '../../deps.js';
 import type { IncomingSignal } from '../../signals.js';
-import { runIdFromText } from '../../core/foreign-ids.js';
+import { runIdFromText } from './run-ids.js';
 import { BadRequest, readBody } from '../ping.js';
 import { notFound, unknownParameter } from './answers.js';
 import { recordSignal, takeToken, userAgent } from './record.js';
