@@ -168,6 +168,13 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(transitions(onlyLate.alerts)).toEqual(['late']);
   });
 
+  it('does not open a run again when its start arrives after its finish', () => {
+    const r = play(spec({ maxDurationSeconds: 120 }), '01:00', [success('03:01', { rid: 'r1' }), start('03:01:05', { rid: 'r1' })]);
+    expect(r.state.openRuns).toEqual([]);
+    expect(r.state.status).toBe('on_schedule');
+    expect(messages(r.last)).toEqual(['Start signal for run r1 arrived after its finish; the run is already over']);
+  });
+
   it('owes the next run, not the same one again, after a run that started early inside its grace', () => {
     const r = play(spec(), '01:00', [success('02:58'), deadline('03:00', 300)]);
     expect(r.state.health).toBe('on_schedule');

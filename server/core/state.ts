@@ -28,6 +28,8 @@ export interface LastRun {
   exitCode: number | null;
   durationMs: number | null;
   outcome: Health;
+  /** The run id its finish carried, so that its start arriving late cannot open it again (absent in states from before). */
+  rid?: string | null;
 }
 
 export interface JobState {

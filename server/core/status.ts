@@ -78,6 +78,12 @@ function onStart(ctx: Ctx, e: SignalEvent): void {
     note(ctx, e.at, 'signal', `Start signal repeated for run ${e.rid}; the run was already open`, signalData(e));
     return;
   }
+  // A start retried until after its own finish (pakyas monitor retries a slow start in the
+  // background): the run is over; opened now, it would never close and would end Overrunning.
+  if (e.rid && s.lastRun?.rid === e.rid) {
+    note(ctx, e.at, 'signal', `Start signal for run ${e.rid} arrived after its finish; the run is already over`, signalData(e));
+    return;
+  }
   catchUp(ctx, e.at, !e.replayed);
   const timing = judgeRunStart(ctx, e.at);
   const run: OpenRun = {
@@ -115,7 +121,7 @@ function onFinish(ctx: Ctx, e: SignalEvent): void {
   const durationMs = e.durationMs ?? (startedAt !== null ? e.at - startedAt : null);
   const exitCode = e.exitCode ?? (e.kind === 'success' ? 0 : null);
   const outcome: Health = e.kind === 'fail' ? 'failed' : timing.onTime ? 'on_schedule' : 'late';
-  s.lastRun = { startedAt, finishedAt: e.at, exitCode, durationMs, outcome };
+  s.lastRun = { startedAt, finishedAt: e.at, exitCode, durationMs, outcome, rid: e.rid ?? null };
   pushHistory(s, e.at, outcome);
 
   const took = durationMs !== null ? ` after ${formatElapsed(durationMs)}` : '';
