@@ -27,6 +27,8 @@ export interface PlanResult {
 export interface ApplyResult extends PlanResult {
   changed: boolean;
   pingKey: string;
+  /** Reads job states for badges (server/badges.ts), nothing else. */
+  badgeKey: string;
 }
 
 export class StalePlanError extends Error {
@@ -77,7 +79,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, changed: false, pingKey: project.ping_key, badgeKey: project.badge_key };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -121,7 +123,7 @@ export async function applyProject(
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
     after.push(() => { for (const at of wakeTimes) deps.waker.at(at); });
-    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, changed: true, pingKey: project.ping_key, badgeKey: project.badge_key };
   });
   for (const f of after) f();
   return result;

@@ -2,7 +2,7 @@
 // metrics for operators.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { authenticate, type Principal } from './auth.js';
+import type { Principal } from './auth.js';
 import { STATUSES } from './core/state.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
@@ -12,6 +12,7 @@ import { isUnavailable } from './db/port.js';
 import type { ServerDeps } from './deps.js';
 import { renderMetrics } from './metrics.js';
 import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
+import { createWebView, type WebView } from './web.js';
 
 /**
  * On every answer. Pakyas serves no HTML: nothing it sends may run as a page, be framed, or be
@@ -24,7 +25,7 @@ const SECURITY_HEADERS: Array<[string, string]> = [
   ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
 
-export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }): Server {
+export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }, web: WebView = createWebView(deps)): Server {
   // The token is looked up before tRPC reads the body, so that a read-only token's request is held
   // to its smaller limit while the body streams in, not after 16 MiB have been parsed.
   const principals = new WeakMap<IncomingMessage, Promise<Principal | null>>();
@@ -44,7 +45,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
   const api = apiHandler(MAX_API_BODY);
   const readOnlyApi = apiHandler(MAX_READ_ONLY_BODY);
   const serveApi = async (req: IncomingMessage, res: ServerResponse) => {
-    const principal = authenticate(deps.db, req.headers.authorization);
+    const principal = web.authenticate(req, res);
     principals.set(req, principal);
     // A lookup that fails (the database is down) fails again in createContext, answered as before.
     const readOnly = await principal.then((p) => p?.read_only === true, () => false);
@@ -75,8 +76,10 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
       }
       return void metrics(deps, res).catch(done);
     }
+    const page = web.route(path);
+    if (page) return void page(req, res).catch(done);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz and /metrics.\n');
+    res.end('Not found. Pakyas serves its web view at /, /ping/{pingKey}/{job}, /trpc, /badge, /healthz and /metrics.\n');
   });
 }
 

@@ -12,6 +12,7 @@ import type { Database } from './db/port.js';
 import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
 import { createHttpServer } from './http.js';
+import { createWebView } from './web.js';
 import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
 import { metricsAccess } from './metrics-access.js';
@@ -92,7 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // entry says when the next attempt comes), and a claim that lapses is taken over by a tick.
   await boss.createQueue(DELIVERY_QUEUE, TICK_QUEUE_OPTIONS);
   await boss.createQueue(RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS);
-  const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
+  const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
   const metrics = new Metrics();
@@ -171,7 +172,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const generatedAdminToken = await ensureAdminToken(db, adminToken);
 
-  const http = createHttpServer(deps, metricsRules);
+  const web = createWebView(deps, { publicUrl: options.publicUrl });
+  const http = createHttpServer(deps, metricsRules, web);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
@@ -189,6 +191,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closed = true;
       waker.stop();
       alertWaker.stop();
+      web.close();
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
       await deliverer.stop();
       await boss.stop({ graceful: true, timeout: 5000, close: true });

@@ -14,7 +14,7 @@ export const command: Command = {
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', help: `the config file (default ${DEFAULT_FILE})` },
     'plan-revision': { type: 'string', value: 'N', help: 'refuse to apply unless the project is still at revision N (the one a reviewed plan showed)' },
-    json: { type: 'boolean', help: 'print {"project","revision","pingKey","changes"} as JSON' },
+    json: { type: 'boolean', help: 'print {"project","revision","pingKey","badgeKey","changes"} as JSON' },
     ...STRICT_OPTION,
     ...ALLOW_ENV_OPTION,
     ...SOURCE_OPTIONS,
@@ -33,7 +33,7 @@ export const command: Command = {
       config, source, expectedRevision: planRevision === undefined ? null : Number(planRevision),
     }));
     if (flag(args, 'json')) {
-      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, changes: result.changes });
+      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, badgeKey: result.badgeKey, changes: result.changes });
       return 0;
     }
     if (!result.changed) {
@@ -43,6 +43,7 @@ export const command: Command = {
       process.stdout.write(`${paint(`Applied revision ${result.revision} of project ${result.project}${from}:`, 'bold')}\n${renderText(result.changes)}\n${summary(result.changes, 'done')}.\n`);
     }
     process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
+    process.stdout.write(`Badge key (shows job states only; pakyas badge --rotate replaces it): ${result.badgeKey}\n  e.g. ${conn.server}/badge/${result.badgeKey}/JOB.svg\n`);
     return 0;
   },
 };
