@@ -107,7 +107,8 @@ export class WebSessions {
 
   async whoami(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const principal = await this.principal(req, res);
-    return principal ? json(res, 200, whoami(principal)) : json(res, 401, { signedIn: false });
+    // 200 either way: being signed out is an answer, not an error in the browser's console.
+    return json(res, 200, principal ? whoami(principal) : { signedIn: false });
   }
 
   close(): void {
