@@ -7,22 +7,60 @@ import { api, errorText, isUnauthorized, type Job } from './api.js';
 export type Link = 'connecting' | 'live' | 'lost';
 export interface Changed { project: string; job: string }
 
-/** Calls `onChange` with what changed, or with nothing when anything may have; `onLink` as the stream drops and returns. */
-export function watchChanges(onChange: (changed?: Changed[]) => void, onLink: (link: Link, error?: unknown) => void): () => void {
+interface Listener { onChange: (changed?: Changed[]) => void; onLink: (link: Link, error?: unknown) => void }
+const listeners = new Set<Listener>();
+let current: Link = 'connecting';
+let close: (() => void) | null = null;
+
+/**
+ * Calls `onChange` with what changed, or with nothing when anything may have (on connecting, after
+ * a drop); `onLink` as the stream drops and returns. One stream per page, however many listen: a
+ * browser opens at most six connections to a server over HTTP/1.1, and a stream holds one.
+ */
+export function watchChanges(onChange: Listener['onChange'], onLink: Listener['onLink']): () => void {
+  const l: Listener = { onChange, onLink };
+  listeners.add(l);
+  if (close === null) open();
+  else {
+    onLink(current);
+    if (current === 'live') onChange();
+  }
+  return () => {
+    listeners.delete(l);
+    if (listeners.size === 0) shut();
+  };
+}
+
+function open(): void {
   let dropped = false;
+  const link = (to: Link, error?: unknown) => { current = to; for (const l of [...listeners]) l.onLink(to, error); };
+  const change = (changed?: Changed[]) => { for (const l of [...listeners]) l.onChange(changed); };
   const sub = api.jobs.changes.subscribe(undefined, {
-    onStarted: () => { onLink('live'); onChange(); },
-    onData: (notices) => onChange(notices.map(({ project, job }) => ({ project, job }))),
-    onError: (err) => { dropped = true; onLink('lost', err); },
+    onStarted: () => { link('live'); change(); },
+    onData: (notices) => change(notices.map(({ project, job }) => ({ project, job }))),
+    onError: (err) => { dropped = true; link('lost', err); },
     onConnectionStateChange: (s) => {
-      if (s.state === 'connecting' && s.error) { dropped = true; onLink('lost', s.error); }
+      if (s.state === 'connecting' && s.error) { dropped = true; link('lost', s.error); }
       if (s.state === 'pending') {
-        onLink('live');
-        if (dropped) { dropped = false; onChange(); }
+        link('live');
+        if (dropped) { dropped = false; change(); }
       }
     },
   });
-  return () => sub.unsubscribe();
+  close = () => sub.unsubscribe();
+}
+
+function shut(): void {
+  close?.();
+  close = null;
+  current = 'connecting';
+}
+
+// A page left for another (or kept in the back-forward cache) gives its connection back, and
+// takes a new one, reloading everything, when it is shown again.
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => { if (close) { close(); close = null; current = 'connecting'; } });
+  window.addEventListener('pageshow', (e) => { if (e.persisted && listeners.size > 0 && close === null) open(); });
 }
 
 const key = (j: { project: string; job: string }) => `${j.project}/${j.job}`;
