@@ -1,5 +1,5 @@
 // The job list: every job the session can read, worst first, live. The filters are the URL's.
-import { memo, useDeferredValue, useMemo } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo } from 'react';
 import { applyFilters, counts, lastRunText, relative, sortWorstFirst, stateLabel, type Filters } from '../cli/dashboard/model.js';
 import { jobPath } from '../server/core/links.js';
 import { STATUSES, type Status } from '../server/core/state.js';
@@ -13,9 +13,22 @@ export function JobList({ jobs, link, error, filters, now }: { jobs: Job[] | nul
   const deferred = useDeferredValue(filters);
   const sorted = useMemo(() => (jobs ? sortWorstFirst(jobs) : []), [jobs]);
   const shown = useMemo(() => applyFilters(sorted, deferred), [sorted, deferred]);
+  // A tbody per state: a job whose state changes leaves one and joins another, instead of React
+  // moving every row between its old and new place (thousands of moves under load).
+  const groups = useMemo(() => {
+    const out: Array<{ key: string; jobs: Job[] }> = [];
+    for (const j of shown) {
+      const key = j.state === 'running' && j.health ? `running-${j.health}` : j.state;
+      if (out.at(-1)?.key !== key) out.push({ key, jobs: [] });
+      out.at(-1)!.jobs.push(j);
+    }
+    return out;
+  }, [shown]);
   const tags = useMemo(() => [...new Set(sorted.flatMap((j) => j.tags))].sort(), [sorted]);
   const set = (f: Partial<Filters>, replace = false) => navigate(listHref({ ...filters, ...f }), replace);
   const filtered = filters.text !== '' || filters.state !== null || filters.tag !== null;
+  // For bench/web.mjs: when a loaded list has been rendered (committed to the page).
+  useEffect(() => { if (jobs) performance.mark('pakyas:jobs-rendered', { detail: shown.length }); }, [jobs, shown]);
 
   return (
     <main id="main" className="list-page">
@@ -51,13 +64,15 @@ export function JobList({ jobs, link, error, filters, now }: { jobs: Job[] | nul
       <p className="visually-hidden" role="status">{jobs ? `${shown.length} of ${jobs.length} jobs shown` : ''}</p>
       {jobs && shown.length === 0 ? <p className="empty">No job matches{filters.state ? ` ${stateLabel(filters.state)}` : ''}{filters.tag ? ` tagged ${filters.tag}` : ''}{filters.text ? ` “${filters.text}”` : ''}.</p> : null}
       {shown.length > 0 ? (
-        <table className="jobs" aria-label="Jobs, worst first">
-          <thead>
-            <tr><th scope="col">State</th><th scope="col">Job</th><th scope="col">Last run</th><th scope="col">Next deadline</th><th scope="col">Tags</th></tr>
+        <table className="jobs" role="table" aria-label="Jobs, worst first">
+          <thead role="rowgroup">
+            <tr role="row">{['State', 'Job', 'Last run', 'Next deadline', 'Tags'].map((h) => <th key={h} scope="col" role="columnheader">{h}</th>)}</tr>
           </thead>
-          <tbody>
-            {shown.map((j) => <JobRow key={`${j.project}/${j.job}`} job={j} now={now} />)}
-          </tbody>
+          {groups.map((g) => (
+            <tbody key={g.key} role="rowgroup">
+              {g.jobs.map((j) => <JobRow key={`${j.project}/${j.job}`} job={j} now={now} />)}
+            </tbody>
+          ))}
         </table>
       ) : null}
     </main>
@@ -73,17 +88,17 @@ export function LinkState({ link }: { link: Link }) {
 const JobRow = memo(function JobRow({ job: j, now }: { job: Job; now: number }) {
   const href = jobPath(j.project, j.job);
   return (
-    <tr className={`row-${j.state}`}>
-      <td data-label="State"><StateBadge state={j.state} health={j.health} /></td>
-      <td data-label="Job">
+    <tr role="row" data-job={`${j.project}/${j.job}`}>
+      <td role="cell" data-label="State"><StateBadge state={j.state} health={j.health} /></td>
+      <td role="cell" data-label="Job">
         <a href={href} onClick={onLinkClick(href)}>{j.job}</a>
         <span className="project">{j.project}</span>
       </td>
-      <td data-label="Last run">{lastRunText(j, now)}</td>
-      <td data-label="Next deadline">
+      <td role="cell" data-label="Last run">{lastRunText(j, now)}</td>
+      <td role="cell" data-label="Next deadline">
         {j.deadline ? <><ZonedTime iso={j.deadline} zone={j.timezone} now={now} /> <span className="rel">{relative(j.deadline, now)}</span></> : '—'}
       </td>
-      <td data-label="Tags" className="tags">{j.tags.length ? j.tags.join(' ') : ''}</td>
+      <td role="cell" data-label="Tags" className="tags">{j.tags.length ? j.tags.join(' ') : ''}</td>
     </tr>
   );
 });

@@ -98,6 +98,7 @@ export function useLiveJobs(onSignedOut: () => void): { jobs: Job[] | null; link
       try {
         if (what === 'all') {
           const all = await api.jobs.list.query();
+          performance.mark('pakyas:jobs-loaded', { detail: all.length });
           byKey.clear();
           for (const j of all) byKey.set(key(j), j);
         } else {
