@@ -91,12 +91,11 @@ const JobRow = memo(function JobRow({ job: j, now }: { job: Job; now: number }) 
     <tr role="row" data-job={`${j.project}/${j.job}`}>
       <td role="cell" data-label="State"><StateBadge state={j.state} health={j.health} /></td>
       <td role="cell" data-label="Job">
-        <a href={href} onClick={onLinkClick(href)}>{j.job}</a>
-        <span className="project">{j.project}</span>
+        <span><a href={href} onClick={onLinkClick(href)}>{j.job}</a><span className="project">{j.project}</span></span>
       </td>
       <td role="cell" data-label="Last run">{lastRunText(j, now)}</td>
       <td role="cell" data-label="Next deadline">
-        {j.deadline ? <><ZonedTime iso={j.deadline} zone={j.timezone} now={now} /> <span className="rel">{relative(j.deadline, now)}</span></> : '—'}
+        {j.deadline ? <span><ZonedTime iso={j.deadline} zone={j.timezone} now={now} /> <span className="rel">{relative(j.deadline, now)}</span></span> : '—'}
       </td>
       <td role="cell" data-label="Tags" className="tags">{j.tags.length ? j.tags.join(' ') : ''}</td>
     </tr>
