@@ -24,11 +24,12 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   import: { summary: 'write pakyas.yaml from Healthchecks or a crontab', load: () => import('./commands/import.js') },
   dashboard: { summary: 'the live terminal UI', load: () => import('./commands/dashboard.js') },
   token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
+  badge: { summary: "show or rotate a project's badge key", load: () => import('./commands/badge.js') },
   server: { summary: 'run the Pakyas server', load: () => import('./commands/server.js') },
 };
 
 /** Commands that reach a server: after them, signals spooled by earlier runs are sent (SPEC §7). */
-const REACHES_SERVER = new Set(['plan', 'apply', 'status', 'timeline', 'pause', 'resume', 'ping', 'token', 'alert', 'dashboard']);
+const REACHES_SERVER = new Set(['plan', 'apply', 'status', 'timeline', 'pause', 'resume', 'ping', 'token', 'alert', 'dashboard', 'badge']);
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;

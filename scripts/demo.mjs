@@ -55,6 +55,8 @@ const applied = await new Promise((resolve) => {
 });
 if (!applied) await stop(1);
 const jobEnv = { ...env, PAKYAS_PING_KEY: applied.pingKey };
+// The same states in a browser: the web view on the server's port, signed in with the demo's token.
+console.log(`Web view: ${url}/  (sign in with the demo's token: ${token})`);
 
 /** Runs a demo job under `pakyas monitor`, quietly: the dashboard shows what happens. */
 const monitorJob = (job) => run(['monitor', job, '-q', '--', join(root, 'examples', 'demo', 'jobs', `${job}.sh`)], jobEnv);

@@ -14,6 +14,7 @@ import { loadRoutes } from './db/config.js';
 import type { JobRow } from './db/jobs.js';
 import type { Database, Transaction } from './db/port.js';
 import { insertTimelineMany } from './db/timeline.js';
+import { jobPageUrl } from './core/links.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
 import { Waker } from './waker.js';
@@ -30,6 +31,8 @@ export interface AlertSettings {
   /** Alert targets on loopback, link-local and private networks (PAKYAS_ALERT_ALLOW_PRIVATE). */
   allowPrivate: boolean;
   smtp: SendContext['smtp'];
+  /** PAKYAS_PUBLIC_URL: alerts link to the job's page in the web view. */
+  publicUrl?: string;
 }
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
@@ -212,6 +215,7 @@ export class Deliverer {
         const message: AlertMessage = {
           id: `pakyas-delivery-${d.id}`, project: d.project, job: d.job, transition: d.transition,
           from: d.from_health ?? 'pending', to: d.to_health, at: new Date(d.at).toISOString(), reason: d.reason, evidence: isoEvidence(d.evidence),
+          ...(this.settings.publicUrl ? { url: jobPageUrl(this.settings.publicUrl, d.project, d.job) } : {}),
         };
         result = await sendWithin(d.channel_type as ChannelSpec['type'], d.settings, message, this.settings);
       }

@@ -31,6 +31,8 @@ export interface ApplyResult extends PlanResult {
   pingKey: string;
   /** The UUIDs (for /ping/{uuid}) of the jobs this apply created or gave a declared UUID. */
   jobUuids: Array<{ job: string; uuid: string }>;
+  /** Reads job states for badges (server/badges.ts), nothing else. */
+  badgeKey: string;
 }
 
 export class StalePlanError extends Error {
@@ -84,7 +86,7 @@ export async function applyProject(
     const current = project ? await currentConfig(tx, project.id, project.name) : null;
     const changes = planChanges(desired, current);
     if (project && changes.length === 0) {
-      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, impact: [], changed: false, pingKey: project.ping_key, jobUuids: [] };
+      return { project: project.name, exists: true, revision: project.revision, changes, secretsCompared: true, impact: [], changed: false, pingKey: project.ping_key, jobUuids: [], badgeKey: project.badge_key };
     }
     const isNew = !project;
     project ??= await insertProject(tx, desired.project, newPingKey());
@@ -119,6 +121,6 @@ export async function applyProject(
     await insertRevision(tx, project.id, revision, contentHash(desired), source, changes);
     await setProjectRevision(tx, project.id, revision);
     await notifyChange(tx, { project: project.name, job: '*', status: 'config' });
-    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, impact: routingImpact(desired, current), changed: true, pingKey: project.ping_key, jobUuids };
+    return { project: project.name, exists: !isNew, revision, changes, secretsCompared: true, impact: routingImpact(desired, current), changed: true, pingKey: project.ping_key, jobUuids, badgeKey: project.badge_key };
   });
 }

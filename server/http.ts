@@ -2,7 +2,7 @@
 // metrics for operators.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { authenticate, type Principal } from './auth.js';
+import type { Principal } from './auth.js';
 import { STATUSES } from '../schema/vocabulary.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
@@ -16,6 +16,7 @@ import type { ServerDeps } from './deps.js';
 import { createDownloads, type Downloads } from './downloads.js';
 import { renderMetrics } from './metrics.js';
 import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
+import { createWebView, type WebView } from './web.js';
 
 /**
  * On every answer. Pakyas serves no HTML: nothing it sends may run as a page, be framed, or be
@@ -28,7 +29,7 @@ const SECURITY_HEADERS: Array<[string, string]> = [
   ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
 
-export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }, downloads: Downloads = createDownloads()): Server {
+export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess = { tokenHash: null, hosts: null }, downloads: Downloads = createDownloads(), web: WebView = createWebView(deps)): Server {
   // The token is looked up before tRPC reads the body, so that a read-only token's request is held
   // to its smaller limit while the body streams in, not after 16 MiB have been parsed.
   const principals = new WeakMap<IncomingMessage, Promise<Principal | null>>();
@@ -48,7 +49,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
   const api = apiHandler(MAX_API_BODY);
   const readOnlyApi = apiHandler(MAX_READ_ONLY_BODY);
   const serveApi = async (req: IncomingMessage, res: ServerResponse) => {
-    const principal = authenticate(deps.db, req.headers.authorization);
+    const principal = web.authenticate(req, res);
     principals.set(req, principal);
     // A lookup that fails (the database is down) fails again in createContext, answered as before.
     const readOnly = await principal.then((p) => p?.read_only === true, () => false);
@@ -83,8 +84,10 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
       }
       return void metrics(deps, res).catch(done);
     }
+    const page = web.route(path);
+    if (page) return void page(req, res).catch(done);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Not found. Pakyas serves /ping/{pingKey}/{job}, /trpc, /healthz, /metrics, /install.sh and /download/.\n');
+    res.end('Not found. Pakyas serves its web view at /, /ping/{pingKey}/{job}, /trpc, /badge, /healthz, /metrics, /install.sh and /download/.\n');
   });
 }
 

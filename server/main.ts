@@ -13,6 +13,7 @@ import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
 import { createDownloads } from './downloads.js';
 import { createHttpServer } from './http.js';
+import { createWebView } from './web.js';
 import { wakeDue, type JudgeDeps } from './judge.js';
 import { Metrics } from './metrics.js';
 import { metricsAccess } from './metrics-access.js';
@@ -94,7 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const migrated = await migrate(db);
   await boss.start();
   await boss.createQueue(RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS);
-  const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts };
+  const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) };
 
   const pingRate = options.pingRate ?? Number(process.env.PAKYAS_PING_RATE ?? 200);
   const metrics = new Metrics();
@@ -133,7 +134,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const generatedAdminToken = await ensureAdminToken(db, adminToken);
 
-  const http = createHttpServer(deps, metricsRules, createDownloads({ dir: options.downloadsDir, publicUrl: options.publicUrl }));
+  const web = createWebView(deps, { publicUrl: options.publicUrl });
+  const http = createHttpServer(deps, metricsRules, createDownloads({ dir: options.downloadsDir, publicUrl: options.publicUrl }), web);
   const requests = trackRequests(http);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -151,6 +153,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () => (closing ??= (async () => {
       closed = true;
       ticks.stop();
+      web.close();
       // Requests under way are answered first, and the signals they carried are stored before the
       // database closes (server/shutdown.ts).
       await requests.close();

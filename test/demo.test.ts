@@ -15,6 +15,7 @@ describe('npm start, the first-run demo', () => {
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(0);
     expect(out).toContain('Applying examples/demo/pakyas.yaml');
+    expect(out).toMatch(/^Web view: http:\/\/127\.0\.0\.1:\d+\/ {2}\(sign in with the demo's token: demo-[0-9a-f]{32}\)$/m);
     const last = out.slice(out.lastIndexOf('JOB '));
     expect(last).toMatch(/^backup\s+On Schedule/m);
     expect(last).toMatch(/^invoice-export\s+(Failed|Running)\s+.*exit 3/m);

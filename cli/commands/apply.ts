@@ -15,7 +15,7 @@ export const command: Command = {
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', help: `the config file (default ${DEFAULT_FILE})` },
     'plan-revision': { type: 'string', value: 'N', help: 'refuse to apply unless the project is still at revision N (the one a reviewed plan showed)' },
-    json: { type: 'boolean', help: 'print {"project","revision","pingKey","changes"} as JSON' },
+    json: { type: 'boolean', help: 'print {"project","revision","pingKey","badgeKey","changes"} as JSON' },
     ...STRICT_OPTION,
     ...ALLOW_ENV_OPTION,
     ...SOURCE_OPTIONS,
@@ -34,7 +34,7 @@ export const command: Command = {
       config, source, expectedRevision: planRevision === undefined ? null : Number(planRevision),
     }));
     if (flag(args, 'json')) {
-      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, changes: result.changes, jobUuids: result.jobUuids });
+      printJson({ project: result.project, revision: result.revision, changed: result.changed, pingKey: result.pingKey, badgeKey: result.badgeKey, changes: result.changes, jobUuids: result.jobUuids, impact: result.impact });
       return 0;
     }
     if (!result.changed) {
@@ -46,6 +46,7 @@ export const command: Command = {
     process.stdout.write(`Ping key: ${result.pingKey}\n  e.g. curl -fsS -m 10 --retry 3 ${conn.server}/ping/${result.pingKey}/JOB\n`);
     process.stdout.write(`  Sentry SDKs: dsn ${sentryDsn(conn.server, result.pingKey)} (docs/migrating.md)\n`);
     if (result.jobUuids.length > 0) process.stdout.write(jobUuidLines(conn.server, result.jobUuids));
+    process.stdout.write(`Badge key (shows job states only; pakyas badge --rotate replaces it): ${result.badgeKey}\n  e.g. ${conn.server}/badge/${result.badgeKey}/JOB.svg\n`);
     return 0;
   },
 };

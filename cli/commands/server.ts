@@ -3,7 +3,7 @@ import { CliError, str, type Command } from '../command.js';
 
 export const command: Command = {
   name: 'server',
-  summary: 'Run the Pakyas server: signal endpoints, the API for the CLI and dashboard, /healthz and /metrics, on one port.',
+  summary: 'Run the Pakyas server: signal endpoints, the API for the CLI and dashboard, the web view and badges, /healthz and /metrics, on one port.',
   usage: 'server [--port N] [--host ADDR] [--data-dir DIR] [--downloads DIR]',
   options: {
     port: { type: 'string', short: 'p', value: 'N', help: 'the port (default $PAKYAS_PORT, else 8080)' },
@@ -21,7 +21,8 @@ refused unless PAKYAS_ALERT_ALLOW_PRIVATE=true. Email channels without their own
 through PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS when that is set.
 /metrics: with PAKYAS_METRICS_TOKEN set (at least 32 characters) it needs
 Authorization: Bearer <that token>. With PAKYAS_PUBLIC_URL set (the URL users reach the server by),
-or --host naming a host, it answers only requests addressed to that host name or to an IP address.
+or --host naming a host, it answers only requests addressed to that host name or to an IP address;
+alerts then link to job pages in the web view (at /), whose cookie is Secure when it is https://.
 Retention: PAKYAS_RETENTION_SIGNALS (signals kept per job, default 1000), PAKYAS_RETENTION_TIMELINE
 (timeline entries per job, default 10000), PAKYAS_RETENTION_DAYS (their age, default 90),
 PAKYAS_RETENTION_PROJECT_SIGNALS (default 100000), PAKYAS_RETENTION_PROJECT_TIMELINE (default

@@ -79,6 +79,7 @@ export const email: Notifier = {
 <p>${esc(m.reason)}</p>
 <table>${evidenceLines(m).map(([k, v]) => `<tr><th align="left">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 ${tail ? `<pre style="background:#f4f4f4;padding:8px">${esc(tail)}</pre>` : ''}
+${m.url ? `<p><a href="${esc(m.url)}">Open the job page</a></p>` : ''}
 </div>`;
     // Timeouts are transport options (as message defaults they were ignored and a silent server held
     // an attempt past its lease).

@@ -15,6 +15,8 @@ export interface AlertMessage {
   reason: string;
   evidence: Record<string, unknown>;
   test?: boolean;
+  /** The job's page in the web view, when the server knows its public URL (PAKYAS_PUBLIC_URL). */
+  url?: string;
 }
 
 export interface SendContext {
@@ -73,6 +75,7 @@ export function plainText(m: AlertMessage): string {
     '',
     ...evidenceLines(m).map(([k, v]) => `${k}: ${v}`),
     ...(tail ? ['', 'Output (tail):', tail] : []),
+    ...(m.url ? ['', `Job page: ${m.url}`] : []),
   ].join('\n');
 }
 

@@ -25,6 +25,7 @@ export const pagerduty: Notifier = {
           timestamp: m.at,
           custom_details: Object.fromEntries(evidenceLines(m)),
         },
+        ...(m.url ? { links: [{ href: m.url, text: `${m.project}/${m.job} in Pakyas` }] } : {}),
       };
     return post(setting(settings, 'events_url') || PAGERDUTY_EVENTS_URL, JSON.stringify(body), { 'content-type': 'application/json' }, ctx);
   },

@@ -11,6 +11,7 @@ export const slack: Notifier = {
       { type: 'section', text: { type: 'mrkdwn', text: slackText(m.reason) } },
       ...(fields.length ? [{ type: 'section', fields: fields.slice(0, 10) }] : []),
       ...(tail ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${slackText(tail.replace(/```/g, "'''"))}\`\`\`` } }] : []),
+      ...(m.url ? [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open the job page' }, url: m.url }] }] : []),
     ];
     const body = JSON.stringify({ text: slackText(`${title(m)}: ${m.reason}`), attachments: [{ color: colourOf(m), blocks }] });
     return post(setting(settings, 'webhook_url'), body, { 'content-type': 'application/json' }, ctx);

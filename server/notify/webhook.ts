@@ -10,6 +10,7 @@ export function webhookBody(m: AlertMessage): string {
     id: m.id, type: m.test ? 'test' : 'alert', project: m.project, job: m.job, transition: m.transition,
     from: m.from, to: m.to, at: m.at, title: title(m), reason: m.reason, evidence: m.evidence,
     timeline: `pakyas timeline ${m.project}/${m.job}`,
+    ...(m.url ? { url: m.url } : {}),
   });
 }
 
