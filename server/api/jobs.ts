@@ -5,7 +5,7 @@ import { watchRevocation, type Principal } from '../auth.js';
 import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
 import { findJobsNamed, getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
 import { findProjectByName } from '../db/projects.js';
-import { listSignals } from '../db/signals.js';
+import { findFinishSignal, listSignals } from '../db/signals.js';
 import { listTimeline } from '../db/timeline.js';
 import type { ServerDeps } from '../deps.js';
 import { judge } from '../judge.js';
@@ -52,8 +52,11 @@ export const jobsRouter = router({
   get: authed.input(jobRef).query(async ({ ctx, input }) => {
     const job = await resolveJob(ctx.deps, ctx.principal, input);
     const signals = await listSignals(ctx.deps.db, job.id, 10);
+    const finish = job.state.lastRun ? await findFinishSignal(ctx.deps.db, job.id, job.state.lastRun.finishedAt) : null;
     return {
       ...jobView(job),
+      // What the last run printed (its finish signal's body), for `pakyas status JOB`.
+      lastOutput: finish?.body ? { text: finish.body, cutBytes: finish.body_cut_bytes } : null,
       signals: signals.map((s) => ({
         kind: s.kind, receivedAt: new Date(s.received_at).toISOString(), occurredAt: new Date(s.occurred_at).toISOString(),
         replayed: s.replayed, rid: s.rid, exitCode: s.exit_code, durationMs: s.duration_ms, host: s.host, body: s.body, bodyCutBytes: s.body_cut_bytes,
@@ -62,10 +65,15 @@ export const jobsRouter = router({
   }),
 
   timeline: authed
-    .input(jobRef.extend({ limit: z.number().int().min(1).max(1000).default(50), before: z.number().int().positive().optional() }))
+    .input(jobRef.extend({
+      limit: z.number().int().min(1).max(1000).default(50),
+      before: z.number().int().positive().optional(),
+      /** Only entries at or after this moment (ISO-8601). */
+      since: z.string().datetime({ offset: true }).optional(),
+    }))
     .query(async ({ ctx, input }) => {
       const job = await resolveJob(ctx.deps, ctx.principal, input);
-      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null);
+      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null, input.since ? Date.parse(input.since) : null);
       return { project: job.project, job: job.name, entries: rows.map(timelineView), nextBefore: rows.length === input.limit ? rows.at(-1)!.id : null };
     }),
 

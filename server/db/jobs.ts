@@ -140,10 +140,17 @@ export async function saveSteps(db: Queryable, channel: string, steps: SavedStep
        insert into signals (job_id, kind, received_at, occurred_at, replayed, judged, rid, exit_code, duration_ms, host, user_agent, body, body_cut_bytes)
        select s.job_id, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
        from s cross join lateral jsonb_populate_recordset(null::signals, s.v->'signals') as r
-       returning id),
+       returning id, job_id, kind, occurred_at),
+     -- An entry a signal wrote itself (data.signal) is linked to that signal's row, which holds
+     -- its output: the same job, kind and moment, in this statement's own rows.
      tl as (
        insert into timeline (job_id, at, kind, message, data)
-       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message',
+         case when e->'data'->>'signal' is null then e->'data' else e->'data' || coalesce((
+           select jsonb_build_object('signalId', g.id) from sig g
+           where g.job_id = s.job_id and g.kind = e->'data'->>'signal'
+             and g.occurred_at = 'epoch'::timestamptz + round((e->>'at')::float8)::bigint * interval '1 millisecond'
+           order by g.id desc limit 1), '{}'::jsonb) end
        from s cross join lateral jsonb_array_elements(s.v->'timeline') as e
        returning id),
      n as (select pg_notify($2, s.v->>'notice') from s)
