@@ -6,6 +6,7 @@ import { authenticate, type Principal } from './auth.js';
 import { STATUSES } from '../schema/vocabulary.js';
 import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.js';
 import { handlePing } from './api/ping.js';
+import { handlePingKeyLookup } from './api/ping-key-lookup.js';
 import { appRouter } from './api/router.js';
 import { pingDatabase } from './db/health.js';
 import { listJobStatuses } from './db/jobs.js';
@@ -68,6 +69,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
     };
     if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
+    if (path === '/ping-key') return void handlePingKeyLookup(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);
     if (downloads.serves(path)) return void downloads.handle(req, res, path).catch(done);
     if (path === '/metrics') {

@@ -3,12 +3,13 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { watchRevocation, type Principal } from '../auth.js';
 import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
-import { findJobsNamed, getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
+import { getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
 import { findProjectByName } from '../db/projects.js';
 import { findFinishSignal, listSignals } from '../db/signals.js';
 import { listTimeline } from '../db/timeline.js';
 import type { ServerDeps } from '../deps.js';
 import { judge } from '../judge.js';
+import { resolveJobRef } from './job-ref.js';
 import { assertCanRead, assertCanWrite, authed, readableProjects, router } from './trpc.js';
 import { jobView, timelineView } from './views.js';
 
@@ -16,20 +17,9 @@ const jobRef = z.object({ project: z.string().max(64).optional(), job: z.string(
 
 /** JOB or PROJECT/JOB (or --project), resolved among the projects this token can read. */
 async function resolveJob(deps: ServerDeps, p: Principal, ref: z.infer<typeof jobRef>): Promise<JobRow> {
-  if (ref.project !== undefined) {
-    const project = await findProjectByName(deps.db, ref.project);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${ref.project}` });
-    assertCanRead(p, project.id, project.name);
-    const job = await getJob(deps.db, ref.project, ref.job);
-    if (!job) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job} in project ${ref.project}` });
-    return job;
-  }
-  const jobs = await findJobsNamed(deps.db, ref.job, readableProjects(p));
-  if (jobs.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job}` });
-  if (jobs.length > 1) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `job ${ref.job} exists in projects ${jobs.map((j) => j.project).join(', ')}; name it PROJECT/${ref.job} or pass --project` });
-  }
-  return jobs[0]!;
+  const r = await resolveJobRef(deps.db, p, ref);
+  if (!r.ok) throw new TRPCError({ code: r.code, message: r.message });
+  return r.job;
 }
 
 export const jobsRouter = router({

@@ -7,6 +7,7 @@ import { isName, KEPT_OUTPUT_BYTES, MAX_REPLAY_AGE_MS, MAX_SIGNAL_BODY_BYTES, UU
 import { isUnavailable } from '../db/port.js';
 import type { ServerDeps } from '../deps.js';
 import type { IncomingSignal } from '../signals.js';
+import { unknownJobText } from './job-ref.js';
 
 const ACCEPTED = ['rid', 'duration_ms', 'host', 'ts'];
 const ACCEPTED_ON_FAIL = [...ACCEPTED, 'exit_code'];
@@ -33,7 +34,7 @@ export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: Se
   }
   try {
     const outcome = await deps.signals.record(signal);
-    if (!outcome.ok) return reply(res, 404, 'Not found: no job of that name for this ping key\n');
+    if (!outcome.ok) return reply(res, 404, await unknownJobText(deps.db, signal.pingKey, signal.job));
     deps.metrics.countSignal(signal.kind);
     reply(res, 200, outcome.judged ? 'OK\n' : 'OK (recorded; the job is paused)\n');
   } catch (err) {

@@ -188,3 +188,16 @@ export async function anyOverdueWakeup(db: Queryable, olderThanMs: number): Prom
     `select 1 from jobs where next_check_at < now() - make_interval(secs => $1::float8 / 1000) limit 1`, [olderThanMs]);
   return rows.length > 0;
 }
+
+/** The names of the jobs of the given projects (all when null), each with its project: what a typo is compared with. */
+export async function listJobNames(db: Queryable, projectIds: number[] | null): Promise<Array<{ project: string; name: string }>> {
+  return projectIds === null
+    ? db.query(`select p.name as project, j.name from jobs j join projects p on p.id = j.project_id order by 1, 2`)
+    : db.query(`select p.name as project, j.name from jobs j join projects p on p.id = j.project_id where j.project_id = any($1::bigint[]) order by 1, 2`, [projectIds]);
+}
+
+/** The names of a project's jobs, by its ping key: a signal for an unknown job may be a typo. */
+export async function listJobNamesByPingKey(db: Queryable, pingKey: string): Promise<string[]> {
+  const rows = await db.query<{ name: string }>('select j.name from jobs j join projects p on p.id = j.project_id where p.ping_key = $1 order by 1', [pingKey]);
+  return rows.map((r) => r.name);
+}
