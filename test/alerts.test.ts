@@ -113,7 +113,7 @@ describe.each(backends)('alerts on %s', (backend) => {
     const got = await eventually(async () => p.mine(path)[0], 6000, 20);
     expect(got.json.transition).toBe('missing');
     expect(got.at - deadline).toBeLessThan(2000);
-    expect(got.json.evidence.window).toMatch(/^\d\d:\d\d(:\d\d)?–\d\d:\d\d(:\d\d)?$/);
+    expect(got.json.evidence.window).toMatch(/^\d\d:\d\d(:\d\d)?–\d\d:\d\d(:\d\d)? UTC$/);
   });
 
   it('retries a receiver\'s 500s with backoff, and says so in the timeline', async () => {

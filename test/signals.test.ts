@@ -179,7 +179,7 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     const json = JSON.parse((await runCli(['status', `${p.name}/a`, '--json'], { env })).stdout);
     expect(json).toEqual([{
       project: p.name, job: 'a', state: 'failed', health: 'failed',
-      lastRun: { startedAt: null, finishedAt: expect.stringMatching(/Z$/), exitCode: 2, durationMs: null },
+      lastRun: { startedAt: null, finishedAt: expect.stringMatching(/Z$/), exitCode: 2, durationMs: null, output: null, outputCutBytes: 0 },
       due: expect.stringMatching(/Z$/), deadline: expect.stringMatching(/Z$/),
     }]);
   });
@@ -238,7 +238,8 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     expect(s.lastRun).toMatchObject({ exitCode: 7, outcome: 'failed' });
     expect(s.signals.map((x) => x.kind)).toEqual(['fail', 'start', 'success', 'start']);
     const t = await p.timeline('ordered');
-    expect(t.findIndex((m) => m.includes('successful execution signal'))).toBeLessThan(t.findIndex((m) => m.includes('failed execution signal')));
+    expect(t.findIndex((m) => m.startsWith('On Schedule (was Pending)'))).toBeLessThan(t.findIndex((m) => m.startsWith('Failed (was On Schedule)')));
+    expect(t.findIndex((m) => m.startsWith('On Schedule (was Pending)'))).toBeGreaterThanOrEqual(0);
   });
 
   it('retries a batch that failed one signal per transaction, so no signal is lost with it', async () => {
