@@ -52,8 +52,8 @@ function fakeSource(initial: JobView[]) {
       return only ? data.filter((j) => only.some((c) => c.project === j.project && c.job === j.job)) : data;
     },
     timeline: async (project, job): Promise<TimelineEntry[]> => [
-      { id: 2, at: ago(18), kind: 'transition', message: 'Status transitioned due to failed execution signal: exit code 3 after 12.4s', data: null },
-      { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null },
+      { id: 2, at: ago(18), kind: 'transition', message: 'Failed (was On Schedule): exit code 3 after 12.4s, and then some more words to wrap', data: null, output: 'dumping billing\nerror: disk full\n', outputCutBytes: 0 },
+      { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null, output: null, outputCutBytes: 0 },
     ],
     pause: async (project, job) => { calls.push(`pause ${project}/${job}`); },
     resume: async (project, job) => { calls.push(`resume ${project}/${job}`); },
@@ -66,8 +66,9 @@ describe('the job table', () => {
   it('shows every job with its state in words, last run, deadline and history, in 80 columns', () => {
     const { lastFrame } = render(<JobTable jobs={jobs} selected={1} width={80} height={10} now={NOW} colour={false} />);
     const lines = lastFrame()!.split('\n');
-    expect(lines[0]).toBe('STATE        JOB                       LAST RUN         DEADLINE    HISTORY');
-    expect(lines[2]).toBe('Failed       ›nightly-backup           18s ago exit 3   in 1h 5m    ✓~✗');
+    // Each column as wide as what it holds; the job name takes the rest.
+    expect(lines[0]).toBe('STATE       JOB                                LAST RUN       DEADLINE HISTORY');
+    expect(lines[2]).toBe('Failed      ›nightly-backup                    18s ago exit 3 in 1h 5m ✓~✗');
     expect(lines.every((l) => l.length <= 80)).toBe(true);
     expect(lastFrame()).not.toMatch(ANSI);
   });
@@ -108,14 +109,14 @@ describe('the small parts', () => {
 
   it('wraps long reasons in the timeline and keeps the newest at the bottom', () => {
     const entries: TimelineEntry[] = [
-      { id: 2, at: ago(1), kind: 'transition', message: 'No execution signal was received for the run due 03:00 Europe/Berlin (deadline 03:10)', data: null },
-      { id: 1, at: ago(100), kind: 'config', message: 'Created in revision 1', data: null },
+      { id: 2, at: ago(1), kind: 'transition', message: 'Missing (was On Schedule): no execution signal was received for the run due 03:00 CET = 02:00 UTC (deadline 03:10 CET)', data: null, output: null, outputCutBytes: 0 },
+      { id: 1, at: ago(100), kind: 'config', message: 'Created in revision 1', data: null, output: null, outputCutBytes: 0 },
     ];
     const frame = render(<TimelinePane job={jobs[1]!} entries={entries} scroll={0} width={80} height={10} colour={false} />).lastFrame()!;
     const lines = frame.split('\n');
     expect(lines[0]).toContain('billing/nightly-backup  Failed');
     expect(lines[1]).toContain('Created in revision 1');
-    expect(frame).toContain('(deadline 03:10)');
+    expect(frame).toContain('(deadline 03:10 CET)');
     expect(lines.every((l) => l.length <= 80)).toBe(true);
   });
 });
@@ -198,8 +199,10 @@ describe('the dashboard app', () => {
     await until(app, '›nightly-backup');
     app.stdin.write('\r');
     await tick();
-    expect(app.lastFrame()).toContain('transition Status transitioned due to failed execution signal:');
-    expect(app.lastFrame()).toMatch(/^ +exit code 3 after 12.4s$/m);
+    expect(app.lastFrame()).toContain('transition Failed (was On Schedule): exit code 3 after 12.4s, and');
+    expect(app.lastFrame()).toMatch(/^ +then some more words to wrap$/m);
+    // What the run printed, under it.
+    expect(app.lastFrame()).toMatch(/^ {26}│ dumping billing\n {26}│ error: disk full$/m);
     expect(app.lastFrame()).toContain('(billing/nightly-backup)');
     app.stdin.write('\u001b');
     await tick();
