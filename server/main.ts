@@ -6,6 +6,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, Deliverer, type AlertSettings } from './alerts.js';
 import { checkChosenToken, ensureAdminToken, resetAdminToken } from './auth.js';
 import { defaultDataDir } from './data-dir.js';
+import { hasTokensTable } from './db/tokens.js';
 import { TickWorker } from './ticks.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -173,8 +174,7 @@ export async function resetAdminTokenIn(options: { databaseUrl?: string; schema?
     ? openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}), max: 1 })
     : (await openPglite({ dataDir: options.dataDir ?? defaultDataDir() })).db;
   try {
-    const [row] = await db.query<{ t: string | null }>("select to_regclass('tokens')::text as t");
-    if (!row?.t) throw new Error('no Pakyas tables there: start the server on it once first');
+    if (!(await hasTokensTable(db))) throw new Error('no Pakyas tables there: start the server on it once first');
     return await resetAdminToken(db);
   } finally {
     await db.close();

@@ -79,3 +79,9 @@ export async function deleteGeneratedAdminTokens(db: Queryable): Promise<number>
 export async function hasEnvAdminToken(db: Queryable): Promise<boolean> {
   return (await db.query("select 1 from tokens where admin and name = 'admin (PAKYAS_ADMIN_TOKEN)'")).length > 0;
 }
+
+/** Whether this database holds Pakyas's tables at all (a wrong --data-dir or --schema does not). */
+export async function hasTokensTable(db: Queryable): Promise<boolean> {
+  const [row] = await db.query<{ t: string | null }>("select to_regclass('tokens')::text as t");
+  return Boolean(row?.t);
+}
