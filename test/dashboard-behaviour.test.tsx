@@ -6,32 +6,12 @@ import { JobTable } from '../cli/dashboard/JobTable.js';
 import { splitKeys } from '../cli/dashboard/keys.js';
 import type { Changed, DashboardSource } from '../cli/dashboard/source.js';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
+import { ago, NOW, row, until } from './helpers/dashboard.js';
 
 // The dashboard as a person uses it: keys typed fast, a list that re-sorts under the cursor,
 // columns that fit what they hold, a run under way, a filter kept and cleared, the first frame.
-const NOW = Date.parse('2026-11-28T10:00:00Z');
-const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
-
-function row(job: string, state: JobView['state'], o: Partial<JobView> = {}): JobView {
-  return {
-    project: 'billing', job, state, health: state === 'pending' || state === 'paused' ? null : state, lastRun: null,
-    due: new Date(NOW + 3600_000).toISOString(), deadline: new Date(NOW + 3900_000).toISOString(),
-    schedule: '0 3 * * *', timezone: 'UTC', grace: '5m', maxDuration: '1h', tags: [], description: null, paused: null,
-    running: [], lastSignalAt: null, history: [], ...o,
-  };
-}
 const ok = (job: string) => row(job, 'on_schedule', { lastRun: { startedAt: ago(70), finishedAt: ago(60), exitCode: 0, durationMs: 10_000, outcome: 'on_schedule' } });
 const five = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map(ok);
-
-const tick = () => new Promise((r) => setTimeout(r, 30));
-async function until(app: { lastFrame: () => string | undefined }, check: string | RegExp): Promise<void> {
-  const end = Date.now() + 5000;
-  const ok = () => { const f = app.lastFrame() ?? ''; return typeof check === 'string' ? f.includes(check) : check.test(f); };
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`the frame never showed ${String(check)}:\n${app.lastFrame()}`);
-    await tick();
-  }
-}
 
 function fakeSource(initial: JobView[], timelines: Record<string, TimelineEntry[]> = {}) {
   let data = initial;

@@ -9,19 +9,9 @@ import { columns } from '../cli/dashboard/model.js';
 import type { JobView, TimelineEntry } from '../cli/client.js';
 import type { Changed, DashboardSource } from '../cli/dashboard/source.js';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
+import { ago, NOW, row, tick, until } from './helpers/dashboard.js';
 
-const NOW = Date.parse('2026-11-28T10:00:00Z');
-const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
 const ANSI = /\u001b\[[0-9;]*m/;
-
-function row(job: string, state: JobView['state'], o: Partial<JobView> = {}): JobView {
-  return {
-    project: 'billing', job, state, health: state === 'pending' || state === 'paused' ? null : state, lastRun: null,
-    due: new Date(NOW + 3600_000).toISOString(), deadline: new Date(NOW + 3900_000).toISOString(),
-    schedule: '0 3 * * *', timezone: 'UTC', grace: '5m', maxDuration: '1h', tags: [], description: null, paused: null,
-    running: [], lastSignalAt: null, history: [], ...o,
-  };
-}
 
 const jobs: JobView[] = [
   row('queue-drain', 'on_schedule', { lastRun: { startedAt: ago(70), finishedAt: ago(60), exitCode: 0, durationMs: 10_000, outcome: 'on_schedule' }, history: [{ at: ago(60), outcome: 'on_schedule' }] }),
@@ -29,16 +19,6 @@ const jobs: JobView[] = [
   row('invoice-run', 'pending'),
   row('report', 'missing', { history: [{ at: ago(5), outcome: 'missing' }] }),
 ];
-
-const tick = () => new Promise((r) => setTimeout(r, 30));
-/** Waits until the app's frame shows `text` (a loaded machine renders later than an idle one). */
-async function until(app: { lastFrame: () => string | undefined }, text: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!(app.lastFrame() ?? '').includes(text)) {
-    if (Date.now() > end) throw new Error(`the frame never showed ${JSON.stringify(text)}:\n${app.lastFrame()}`);
-    await tick();
-  }
-}
 
 function fakeSource(initial: JobView[]) {
   const calls: string[] = [];
