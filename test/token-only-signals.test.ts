@@ -20,7 +20,8 @@ describe('ping and monitor with a project token alone', () => {
   });
   afterAll(async () => { await server?.close(); await cleanUp(); });
 
-  const fresh = () => mkdtempSync(join(tmpdir(), 'pakyas-spool-'));
+  // The key cache sits beside the spool (its parent's ping-keys/): each test gets a parent of its own.
+  const fresh = () => join(mkdtempSync(join(tmpdir(), 'pakyas-state-')), 'spool');
   const env = (spool: string, o: Record<string, string | undefined> = {}) => ({ PAKYAS_SERVER: server.url, PAKYAS_TOKEN: token, PAKYAS_PING_KEY: undefined, PAKYAS_SPOOL_DIR: spool, ...o });
   const status = (job: string) => adminClient(server).jobs.get.query({ project, job });
 
