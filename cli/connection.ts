@@ -11,18 +11,19 @@ export const CONNECTION_OPTIONS: Record<string, OptionSpec> = {
 
 export interface Connection { server: string; token: string | null }
 
-/** For the signal path (ping, monitor): the server and the project's ping key, no token. */
+/** For the signal path (ping, monitor): the server and the project's ping key, or a token that gets it. */
 export const SIGNAL_OPTIONS: Record<string, OptionSpec> = {
   server: CONNECTION_OPTIONS.server!,
   'ping-key': { type: 'string', value: 'KEY', help: 'the project\'s ping key (default $PAKYAS_PING_KEY; `pakyas apply` prints it)' },
+  token: { type: 'string', value: 'TOKEN', help: 'without a ping key: an API token that may change the project (default $PAKYAS_TOKEN); the key is asked of the server once and cached' },
 };
 
 function serverUrl(args: ParsedArgs): string {
   return (str(args, 'server') ?? process.env.PAKYAS_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
 }
 
-export function signalTarget(args: ParsedArgs): { server: string; pingKey: string } {
-  return { server: serverUrl(args), pingKey: str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY ?? '' };
+export function signalTarget(args: ParsedArgs): { server: string; pingKey: string; token: string | null } {
+  return { server: serverUrl(args), pingKey: str(args, 'ping-key') ?? process.env.PAKYAS_PING_KEY ?? '', token: connection(args).token };
 }
 
 /** The job's own name from JOB or PROJECT/JOB: on the signal path the ping key names the project. */

@@ -4,6 +4,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import schema from '../pakyas.schema.json' with { type: 'json' };
 import { hasDurationShape } from './duration.js';
 import { listOf } from './errors.js';
+import { closest } from './similar.js';
 import { CHANNEL_KINDS as CHANNEL_TYPES, MAX_GLOB_STARS, NAME_RULE } from './vocabulary.js';
 
 export { schema };
@@ -65,7 +66,10 @@ export function describeSchemaError(err: ErrorObject): string | null {
   const def = defName(err.parentSchema);
   switch (err.keyword) {
     case 'additionalProperties':
-      return `unknown key '${String(p.additionalProperty)}'; allowed keys are: ${allowedKeys(err).join(', ')}`;
+    {
+      const near = closest(String(p.additionalProperty), allowedKeys(err));
+      return `unknown key '${String(p.additionalProperty)}'; ${near ? `did you mean '${near}'? ` : ''}allowed keys are: ${allowedKeys(err).join(', ')}`;
+    }
     case 'required':
       // A channel without a type: the discriminator's error says it, with the types allowed.
       if (def === 'channel' && p.missingProperty === 'type') return null;
@@ -77,7 +81,11 @@ export function describeSchemaError(err: ErrorObject): string | null {
     case 'enum':
       // An unknown channel type: the discriminator's error says it, with the types allowed.
       if (err.parentSchema === schema.$defs.channel.properties.type) return null;
-      return `${quote(err.data)} is not allowed; allowed values are: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      const near = typeof err.data === 'string' ? closest(err.data, allowed) : null;
+      return `${quote(err.data)} is not allowed; ${near ? `did you mean ${quote(near)}? ` : ''}allowed values are: ${allowed.join(', ')}`;
+    }
     case 'pattern': {
       if (def === 'duration') return `${quote(err.data)} is not a duration; ${DURATION_RULE}`;
       if (def === 'name') return `${quote(err.data)} is not a valid name; ${NAME_RULE}`;

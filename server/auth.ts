@@ -3,7 +3,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db/port.js';
 import {
-  countAdminTokens, findTokenByHash, insertToken, lockAdminTokenCreation, replaceEnvAdminToken, REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow,
+  countAdminTokens, deleteGeneratedAdminTokens, findTokenByHash, hasEnvAdminToken, insertToken, lockAdminTokenCreation, replaceEnvAdminToken,
+  REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow,
 } from './db/tokens.js';
 
 export type Principal = TokenRow;
@@ -50,6 +51,21 @@ export async function ensureAdminToken(db: Database, fromEnv: string | undefined
     const token = newToken();
     await insertToken(tx, { name: 'admin (generated on first start)', hash: hashToken(token), projectId: null, readOnly: false, admin: true });
     return token;
+  });
+}
+
+/**
+ * A lost admin token, replaced by whoever can reach the database (`pakyas server token reset`):
+ * every generated admin token stops working at once and a new one is returned, to print once.
+ * Reaching the database is the proof of authority, as it is for the server itself.
+ */
+export async function resetAdminToken(db: Database, now = new Date()): Promise<{ token: string; revoked: number; envTokenKept: boolean }> {
+  return db.transaction(async (tx) => {
+    await lockAdminTokenCreation(tx);
+    const revoked = await deleteGeneratedAdminTokens(tx);
+    const token = newToken();
+    await insertToken(tx, { name: `admin (reset ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC)`, hash: hashToken(token), projectId: null, readOnly: false, admin: true });
+    return { token, revoked, envTokenKept: await hasEnvAdminToken(tx) };
   });
 }
 

@@ -8,6 +8,7 @@ import { MAX_API_BODY, MAX_BATCH_CALLS, MAX_READ_ONLY_BODY } from './api/limits.
 import { handlePing } from './api/ping.js';
 import { handleCronitorPing } from './api/shapes/cronitor.js';
 import { handleSentry } from './api/shapes/sentry.js';
+import { handlePingKeyLookup } from './api/ping-key-lookup.js';
 import { appRouter } from './api/router.js';
 import { pingDatabase } from './db/health.js';
 import { listJobStatuses } from './db/jobs.js';
@@ -72,6 +73,7 @@ export function createHttpServer(deps: ServerDeps, metricsAccess: MetricsAccess 
     };
     if (path.startsWith('/trpc/')) return void serveApi(req, res).catch(done);
     if (path.startsWith('/ping/')) return void handlePing(deps, req, res, url).catch(done);
+    if (path === '/ping-key') return void handlePingKeyLookup(deps, req, res, url).catch(done);
     if (path.startsWith('/api/')) return void handleSentry(deps, req, res, url).catch(done);
     if (path.startsWith('/p/')) return void handleCronitorPing(deps, req, res, url).catch(done);
     if (path === '/healthz') return void healthz(deps, res).catch(done);

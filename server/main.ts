@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import { DEFAULT_ALERT_SETTINGS, Deliverer, type AlertSettings } from './alerts.js';
-import { checkChosenToken, ensureAdminToken } from './auth.js';
+import { checkChosenToken, ensureAdminToken, resetAdminToken } from './auth.js';
+import { defaultDataDir } from './data-dir.js';
+import { hasTokensTable } from './db/tokens.js';
 import { TickWorker } from './ticks.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
@@ -28,6 +30,7 @@ import { trackRequests } from './shutdown.js';
 // module of the server's, besides the pure core and the API's type).
 export { alertSettingsFromEnv } from './alerts.js';
 export { retentionFromEnv } from './retention.js';
+export { chooseDataDir, hasEmbeddedDatabase, looksInUse } from './data-dir.js';
 
 export interface ServerOptions {
   port?: number;
@@ -86,7 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     db = openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) });
     boss = new PgBoss({ connectionString: options.databaseUrl, schema: options.schema ? `${options.schema}_boss` : 'pgboss', max: 8, application_name: 'pakyas' });
   } else {
-    const embedded = await openPglite({ dataDir: options.dataDir ?? '.pakyas' });
+    const embedded = await openPglite({ dataDir: options.dataDir ?? defaultDataDir() });
     db = embedded.db;
     boss = new PgBoss({ db: fromPglite(embedded.pglite), backend: 'pglite' });
   }
@@ -163,4 +166,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (ownsDb) await db.close();
     })()),
   };
+}
+
+/**
+ * `pakyas server token reset`: opens the database the server uses (DATABASE_URL, or the embedded
+ * one in `dataDir`, which must not be open elsewhere) and replaces every generated admin token.
+ */
+export async function resetAdminTokenIn(options: { databaseUrl?: string; schema?: string; dataDir?: string }): Promise<Awaited<ReturnType<typeof resetAdminToken>>> {
+  const db = options.databaseUrl
+    ? openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}), max: 1 })
+    : (await openPglite({ dataDir: options.dataDir ?? defaultDataDir() })).db;
+  try {
+    if (!(await hasTokensTable(db))) throw new Error('no Pakyas tables there: start the server on it once first');
+    return await resetAdminToken(db);
+  } finally {
+    await db.close();
+  }
 }

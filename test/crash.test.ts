@@ -85,7 +85,7 @@ describe.skipIf(!DATABASE_URL)('a server killed with SIGKILL under load', () => 
       await eventually(async () => {
         const [row] = await db.query<{ n: number }>(
           `select count(*)::int as n from timeline t join jobs j on j.id = t.job_id
-           where j.name = 'silent' and t.message like 'No execution signal%' and t.at > to_timestamp($1::float8 / 1000)`,
+           where j.name = 'silent' and (t.message like 'No execution signal%' or t.message like 'Missing (was %): no execution signal%') and t.at > to_timestamp($1::float8 / 1000)`,
           [restartedAt]);
         return row!.n > 0;
       }, 10_000, 200);

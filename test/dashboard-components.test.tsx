@@ -9,19 +9,9 @@ import { columns } from '../cli/dashboard/model.js';
 import type { JobView, TimelineEntry } from '../cli/client.js';
 import type { Changed, DashboardSource } from '../cli/dashboard/source.js';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
+import { ago, NOW, row, tick, until } from './helpers/dashboard.js';
 
-const NOW = Date.parse('2026-11-28T10:00:00Z');
-const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
 const ANSI = /\u001b\[[0-9;]*m/;
-
-function row(job: string, state: JobView['state'], o: Partial<JobView> = {}): JobView {
-  return {
-    project: 'billing', job, state, health: state === 'pending' || state === 'paused' ? null : state, lastRun: null,
-    due: new Date(NOW + 3600_000).toISOString(), deadline: new Date(NOW + 3900_000).toISOString(),
-    schedule: '0 3 * * *', timezone: 'UTC', grace: '5m', maxDuration: '1h', tags: [], description: null, paused: null,
-    running: [], lastSignalAt: null, history: [], ...o,
-  };
-}
 
 const jobs: JobView[] = [
   row('queue-drain', 'on_schedule', { lastRun: { startedAt: ago(70), finishedAt: ago(60), exitCode: 0, durationMs: 10_000, outcome: 'on_schedule' }, history: [{ at: ago(60), outcome: 'on_schedule' }] }),
@@ -29,16 +19,6 @@ const jobs: JobView[] = [
   row('invoice-run', 'pending'),
   row('report', 'missing', { history: [{ at: ago(5), outcome: 'missing' }] }),
 ];
-
-const tick = () => new Promise((r) => setTimeout(r, 30));
-/** Waits until the app's frame shows `text` (a loaded machine renders later than an idle one). */
-async function until(app: { lastFrame: () => string | undefined }, text: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!(app.lastFrame() ?? '').includes(text)) {
-    if (Date.now() > end) throw new Error(`the frame never showed ${JSON.stringify(text)}:\n${app.lastFrame()}`);
-    await tick();
-  }
-}
 
 function fakeSource(initial: JobView[]) {
   const calls: string[] = [];
@@ -52,8 +32,8 @@ function fakeSource(initial: JobView[]) {
       return only ? data.filter((j) => only.some((c) => c.project === j.project && c.job === j.job)) : data;
     },
     timeline: async (project, job): Promise<TimelineEntry[]> => [
-      { id: 2, at: ago(18), kind: 'transition', message: 'Status transitioned due to failed execution signal: exit code 3 after 12.4s', data: null },
-      { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null },
+      { id: 2, at: ago(18), kind: 'transition', message: 'Failed (was On Schedule): exit code 3 after 12.4s, and then some more words to wrap', data: null, output: 'dumping billing\nerror: disk full\n', outputCutBytes: 0 },
+      { id: 1, at: ago(30), kind: 'signal', message: `Run started: on time for the run due 03:00 UTC (${project}/${job})`, data: null, output: null, outputCutBytes: 0 },
     ],
     pause: async (project, job) => { calls.push(`pause ${project}/${job}`); },
     resume: async (project, job) => { calls.push(`resume ${project}/${job}`); },
@@ -66,8 +46,9 @@ describe('the job table', () => {
   it('shows every job with its state in words, last run, deadline and history, in 80 columns', () => {
     const { lastFrame } = render(<JobTable jobs={jobs} selected={1} width={80} height={10} now={NOW} colour={false} />);
     const lines = lastFrame()!.split('\n');
-    expect(lines[0]).toBe('STATE        JOB                       LAST RUN         DEADLINE    HISTORY');
-    expect(lines[2]).toBe('Failed       ›nightly-backup           18s ago exit 3   in 1h 5m    ✓~✗');
+    // Each column as wide as what it holds; the job name takes the rest.
+    expect(lines[0]).toBe('STATE       JOB                                LAST RUN       DEADLINE HISTORY');
+    expect(lines[2]).toBe('Failed      ›nightly-backup                    18s ago exit 3 in 1h 5m ✓~✗');
     expect(lines.every((l) => l.length <= 80)).toBe(true);
     expect(lastFrame()).not.toMatch(ANSI);
   });
@@ -108,14 +89,14 @@ describe('the small parts', () => {
 
   it('wraps long reasons in the timeline and keeps the newest at the bottom', () => {
     const entries: TimelineEntry[] = [
-      { id: 2, at: ago(1), kind: 'transition', message: 'No execution signal was received for the run due 03:00 Europe/Berlin (deadline 03:10)', data: null },
-      { id: 1, at: ago(100), kind: 'config', message: 'Created in revision 1', data: null },
+      { id: 2, at: ago(1), kind: 'transition', message: 'Missing (was On Schedule): no execution signal was received for the run due 03:00 CET = 02:00 UTC (deadline 03:10 CET)', data: null, output: null, outputCutBytes: 0 },
+      { id: 1, at: ago(100), kind: 'config', message: 'Created in revision 1', data: null, output: null, outputCutBytes: 0 },
     ];
     const frame = render(<TimelinePane job={jobs[1]!} entries={entries} scroll={0} width={80} height={10} colour={false} />).lastFrame()!;
     const lines = frame.split('\n');
     expect(lines[0]).toContain('billing/nightly-backup  Failed');
     expect(lines[1]).toContain('Created in revision 1');
-    expect(frame).toContain('(deadline 03:10)');
+    expect(frame).toContain('(deadline 03:10 CET)');
     expect(lines.every((l) => l.length <= 80)).toBe(true);
   });
 });
@@ -198,8 +179,10 @@ describe('the dashboard app', () => {
     await until(app, '›nightly-backup');
     app.stdin.write('\r');
     await tick();
-    expect(app.lastFrame()).toContain('transition Status transitioned due to failed execution signal:');
-    expect(app.lastFrame()).toMatch(/^ +exit code 3 after 12.4s$/m);
+    expect(app.lastFrame()).toContain('transition Failed (was On Schedule): exit code 3 after 12.4s, and');
+    expect(app.lastFrame()).toMatch(/^ +then some more words to wrap$/m);
+    // What the run printed, under it.
+    expect(app.lastFrame()).toMatch(/^ {26}│ dumping billing\n {26}│ error: disk full$/m);
     expect(app.lastFrame()).toContain('(billing/nightly-backup)');
     app.stdin.write('\u001b');
     await tick();

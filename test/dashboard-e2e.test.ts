@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../schema/types.js';
 import type { RunningServer } from '../server/main.js';
@@ -40,8 +41,8 @@ describe.each(backends)('the dashboard in a terminal, on %s', (backend) => {
     await cleanUp();
   });
 
-  function open(session: string, env: Record<string, string>): void {
-    const vars = Object.entries({ PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN, TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${v}`);
+  function open(session: string, env: Record<string, string>, url = server.url): void {
+    const vars = Object.entries({ PAKYAS_SERVER: url, PAKYAS_TOKEN: ADMIN, TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}=${v}`);
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', ...vars, process.execPath, bin, 'dashboard');
   }
 
@@ -65,13 +66,56 @@ describe.each(backends)('the dashboard in a terminal, on %s', (backend) => {
     tmux('send-keys', '-t', session, 'g');
     await eventually(async () => /›nightly-backup/.test(screen(session)), 5000);
     tmux('send-keys', '-t', session, 'Enter');
-    await eventually(async () => screen(session).includes('Status transitioned due to failed'), 5000);
+    await eventually(async () => screen(session).includes('Failed (was Pending): exit code 3'), 5000);
+    expect(screen(session)).toContain('│ error: disk full');
     expect(screen(session)).toContain(`${project}/nightly-backup  Failed`);
     tmux('send-keys', '-t', session, 'Escape');
     await eventually(async () => screen(session).includes('LAST RUN'), 5000);
     tmux('send-keys', '-t', session, 'q');
     await eventually(async () => !tmux('list-sessions', '-F', '#{session_name}').includes(session), 5000).catch(() => undefined);
     expect(() => tmux('has-session', '-t', session)).toThrow();
+  });
+
+  it('handles keys in a burst, keeps the cursor on its job as the list re-sorts, shows a run\'s time and output, and obeys no output', async () => {
+    const mine = uniqueProject('keys');
+    const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
+    const applied = await adminClient(server).projects.applyConfig.mutate({
+      config: { project: mine, jobs: names.map(job), channels: [], routes: [] },
+      source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
+    });
+    const { token } = await adminClient(server).tokens.create.mutate({ project: mine });
+    const session = `keys-${backend}`;
+    open(session, { NO_COLOR: '1', PAKYAS_TOKEN: token });
+    await eventually(async () => screen(session).includes('›alpha') && screen(session).includes('● live'), 10_000);
+
+    // Two keys in one write: two rows down.
+    tmux('send-keys', '-t', session, 'jj');
+    await eventually(async () => screen(session).includes('›charlie'), 5000);
+
+    // Rows move under the cursor: echo starts (Running sorts above Pending), alpha fails with
+    // output that would clear the screen, set the title and write a link if it were obeyed.
+    const ping = (path: string, body?: string) => fetch(`${server.url}/ping/${applied.pingKey}/${path}`, { method: 'POST', ...(body ? { body } : {}) });
+    await ping('echo/start');
+    await ping('alpha/3', 'step 1\n\u001b[2J\u001b[H\u001b]0;pwned\u0007\u001b]8;;https://evil.example/\u001b\\bank\u001b]8;;\u001b\\\nerror: disk full\n');
+    await eventually(async () => /^Failed\s+alpha/m.test(screen(session)) && /^Running\s+echo\s+running \d/m.test(screen(session)), 5000);
+    expect(screen(session)).toContain('›charlie');
+    expect(screen(session)).not.toContain('0ms');
+    tmux('send-keys', '-t', session, 'Enter');
+    await eventually(async () => screen(session).includes(`${mine}/charlie  Pending`), 5000);
+
+    tmux('send-keys', '-t', session, 'Escape');
+    await eventually(async () => screen(session).includes('LAST RUN'), 5000);
+    tmux('send-keys', '-t', session, 'g');
+    await eventually(async () => screen(session).includes('›alpha'), 5000);
+    tmux('send-keys', '-t', session, 'Enter');
+    await eventually(async () => screen(session).includes('│ error: disk full'), 5000);
+    const shown = screen(session);
+    expect(shown.split('\n')[0]).toMatch(/^Pakyas /);
+    // Shown as symbols (the line cut to the pane's width), so nothing was cleared, titled or linked.
+    expect(shown).toContain('│ ␛[2J␛[H␛]0;pwned␇␛]8;;https://evil.example/␛\\bank␛]');
+    expect(tmux('display-message', '-p', '-t', session, '#{pane_title}')).not.toContain('pwned');
+    tmux('send-keys', '-t', session, 'q');
+    tmux('send-keys', '-t', session, 'q');
   });
 
   it('uses colour when NO_COLOR is not set', async () => {
@@ -81,6 +125,27 @@ describe.each(backends)('the dashboard in a terminal, on %s', (backend) => {
     expect(screen(session, true)).toMatch(COLOUR);
     tmux('send-keys', '-t', session, 'q');
   });
+});
+
+describe('the dashboard before it has connected', () => {
+  it('says it is connecting to the server in its first frame', async () => {
+    // A server that accepts connections and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const session = 'connecting';
+    try {
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'env', `PAKYAS_SERVER=${url}`, `PAKYAS_TOKEN=${ADMIN}`, 'NO_COLOR=1', 'TERM=xterm-256color', process.execPath, bin, 'dashboard');
+      await eventually(async () => screen(session).includes(`connecting to ${url}…`), 10_000);
+      expect(screen(session)).not.toContain('No jobs');
+      tmux('send-keys', '-t', session, 'q');
+      await eventually(async () => { try { tmux('has-session', '-t', session); return false; } catch { return true; } }, 5000);
+    } finally {
+      try { tmux('kill-session', '-t', session); } catch { /* gone */ }
+      silent.close();
+    }
+  });
+  afterAll(() => { try { tmux('kill-server'); } catch { /* none left */ } });
 });
 
 describe('the dashboard outside a terminal', () => {

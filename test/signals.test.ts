@@ -49,8 +49,8 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     expect(s.lastRun).toMatchObject({ exitCode: 3, outcome: 'failed' });
     expect(s.signals[0]).toMatchObject({ kind: 'fail', exitCode: 3, body: 'error: disk full' });
     const t = await p.timeline('backup');
-    expect(t.some((m) => m.startsWith('Status transitioned due to successful execution signal'))).toBe(true);
-    expect(t.at(-2)).toMatch(/^Status transitioned due to failed execution signal: exit code 3 after \d/);
+    expect(t.some((m) => m.startsWith('On Schedule (was Pending): exit code 0'))).toBe(true);
+    expect(t.at(-2)).toMatch(/^Failed \(was On Schedule\): exit code 3 after \d/);
     expect(t.at(-1)).toBe('No route sends failed alerts of this job to a channel; nobody was notified');
   });
 
@@ -60,14 +60,14 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     const deadline = Date.parse(created.deadline!);
     const seenAt = await eventually(async () => ((await p.status('heartbeat')).state === 'missing' ? Date.now() : null), 8000, 20);
     expect(seenAt - deadline).toBeLessThan(1000);
-    expect((await p.timeline('heartbeat')).find((m) => m.startsWith('No execution signal'))).toMatch(/^No execution signal was received for the run due \d\d:\d\d(:\d\d)? UTC \(deadline \d\d:\d\d(:\d\d)?\)$/);
+    expect((await p.timeline('heartbeat')).find((m) => m.startsWith('Missing'))).toMatch(/^Missing \(was Pending\): no execution signal was received for the run due \d\d:\d\d(:\d\d)? UTC \(deadline \d\d:\d\d(:\d\d)? UTC\)$/);
   });
 
   it('marks a run Overrunning past max_duration, and judges its finish', async () => {
     const p = await project([job('etl', { maxDurationSeconds: 1 })]);
     await p.ping(`etl/start?rid=${randomUUID()}`);
     await eventually(async () => (await p.status('etl')).state === 'overrunning', 5000, 20);
-    expect((await p.timeline('etl')).at(-2)).toMatch(/^The run that started .* has not finished after 1(\.\d)?s \(max_duration 1s\)$/);
+    expect((await p.timeline('etl')).at(-2)).toMatch(/^Overrunning \(was Pending\): the run that started .* has not finished after 1(\.\d)?s \(max_duration 1s\)$/);
     await p.ping('etl');
     expect((await p.status('etl')).state).toBe('on_schedule');
   });
@@ -180,7 +180,7 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     const json = JSON.parse((await runCli(['status', `${p.name}/a`, '--json'], { env })).stdout);
     expect(json).toEqual([{
       project: p.name, job: 'a', uuid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-/), state: 'failed', health: 'failed',
-      lastRun: { startedAt: null, finishedAt: expect.stringMatching(/Z$/), exitCode: 2, durationMs: null },
+      lastRun: { startedAt: null, finishedAt: expect.stringMatching(/Z$/), exitCode: 2, durationMs: null, output: null, outputCutBytes: 0 },
       due: expect.stringMatching(/Z$/), deadline: expect.stringMatching(/Z$/),
     }]);
   });
@@ -239,7 +239,8 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
     expect(s.lastRun).toMatchObject({ exitCode: 7, outcome: 'failed' });
     expect(s.signals.map((x) => x.kind)).toEqual(['fail', 'start', 'success', 'start']);
     const t = await p.timeline('ordered');
-    expect(t.findIndex((m) => m.includes('successful execution signal'))).toBeLessThan(t.findIndex((m) => m.includes('failed execution signal')));
+    expect(t.findIndex((m) => m.startsWith('On Schedule (was Pending)'))).toBeLessThan(t.findIndex((m) => m.startsWith('Failed (was On Schedule)')));
+    expect(t.findIndex((m) => m.startsWith('On Schedule (was Pending)'))).toBeGreaterThanOrEqual(0);
   });
 
   it('retries a batch that failed one signal per transaction, so no signal is lost with it', async () => {

@@ -20,6 +20,7 @@ describe('start-up of the signal path', () => {
   it.each([
     ['monitor', ['monitor', 'job', '--server', 'http://127.0.0.1:9', '--ping-key', 'k', '-q', '--', 'true']],
     ['ping', ['ping', 'job', 'success', '--server', 'http://127.0.0.1:9', '--ping-key', 'k']],
+    ['monitor with a token and no ping key', ['monitor', 'job', '--server', 'http://127.0.0.1:9', '--token', 't', '-q', '--', 'true']],
   ])('pakyas %s loads no UI, tRPC, YAML, schema or database code', (_name, args) => {
     const modules = modulesLoadedBy(args);
     expect(modules.some((m) => m.includes('/dist/cli/commands/'))).toBe(true);

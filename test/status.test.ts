@@ -43,23 +43,25 @@ describe('the signal model', () => {
     ['a new job is Pending until its first signal', {}, '01:00', [], 'pending', null,
       ['Pending until its first signal; first run due 03:00 UTC (deadline 03:05 UTC)'], []],
     ['a success inside the window is On Schedule and alerts nothing', {}, '01:00', [success('03:01')], 'on_schedule', 'on_schedule',
-      ['Status transitioned due to successful execution signal (exit code 0): on time for the run due 03:00 UTC'], []],
+      ['On Schedule (was Pending): exit code 0, on time for the run due 03:00 UTC'], []],
     ['a success a little before the scheduled time still pays that run', {}, '01:00', [success('02:56')], 'on_schedule', 'on_schedule',
       ['on time for the run due 03:00 UTC'], []],
-    ['a fail with an exit code is Failed, says the code and the duration, and alerts', {}, '01:00',
-      [start('03:00'), fail('03:00:12.400', 3)], 'failed', 'failed',
-      ['Status transitioned due to failed execution signal: exit code 3 after 12.4s'], ['failed']],
+    ['a fail with an exit code is Failed, names the state it left, says the code and the duration, and alerts', {}, '01:00',
+      [success('03:00'), start('2026-06-02T03:00:00Z'), fail('2026-06-02T03:00:12.400Z', 3)], 'failed', 'failed',
+      ['Failed (was On Schedule): exit code 3 after 12.4s'], ['failed']],
+    ['a first run that fails left Pending', {}, '01:00', [start('03:00'), fail('03:00:12.400', 3)], 'failed', 'failed',
+      ['Failed (was Pending): exit code 3 after 12.4s'], ['failed']],
     ['a fail without an exit code is an explicit fail', {}, '01:00', [fail('03:02')], 'failed', 'failed',
-      ['Status transitioned due to failed execution signal: explicit fail'], ['failed']],
-    ['silence past the deadline is Missing, with the run and deadline in the reason', { timezone: 'Europe/Berlin', graceSeconds: 600 }, '2026-06-01T00:30:00Z',
+      ['Failed (was Pending): explicit fail'], ['failed']],
+    ['silence past the deadline is Missing, with the run and deadline in the reason, in the job\'s zone and UTC', { timezone: 'Europe/Berlin', graceSeconds: 600 }, '2026-06-01T00:30:00Z',
       [deadline('2026-06-01T01:00:00Z', 600)], 'missing', 'missing',
-      ['No execution signal was received for the run due 03:00 Europe/Berlin (deadline 03:10)'], ['missing']],
+      ['Missing (was Pending): no execution signal was received for the run due 03:00 CEST = 01:00 UTC (deadline 03:10 CEST)'], ['missing']],
     ['each missed run gets its own timeline entry but only one alert', {}, '01:00',
       [deadline('03:00', 300), deadline('2026-06-02T03:00:00Z', 300)], 'missing', 'missing',
-      ['No execution signal was received for the run due 03:00 UTC (deadline 03:05)'], ['missing']],
+      ['No execution signal was received for the run due 03:00 UTC (deadline 03:05 UTC)'], ['missing']],
     ['a run after its missed deadline is that run, late, and Late is not alerted as failure', {}, '01:00',
       [deadline('03:00', 300), success('03:47')], 'late', 'late',
-      ['Status transitioned due to a successful run outside its expected window: ran 03:47 UTC, 42m after its window 02:55–03:05'], ['missing', 'recovered', 'late']],
+      ['Late (was Missing): ran 03:47 UTC, 42m after its window 02:55–03:05 UTC'], ['missing', 'recovered', 'late']],
     ['a cron run long before its window is unscheduled: Late, and the run stays owed', {}, '04:00',
       [success('14:12')], 'late', 'late', ['ran 14:12 UTC, outside any expected window (an unscheduled run; next run due 03:00 UTC)'], ['late']],
     ['an interval job may check in early: on time, and the interval restarts', { schedule: { kind: 'every', everySeconds: 900 } }, '10:00',
@@ -69,18 +71,18 @@ describe('the signal model', () => {
     ['Running → On Schedule is the normal cycle and alerts nothing', {}, '01:00',
       [start('03:00'), success('03:10')], 'on_schedule', 'on_schedule', ['after 10m'], []],
     ['back to On Schedule after an alerted failure is a recovery', {}, '01:00',
-      [fail('03:00', 2), success('2026-06-02T03:00:30Z')], 'on_schedule', 'on_schedule', ['Status transitioned due to successful execution signal'], ['failed', 'recovered']],
+      [fail('03:00', 2), success('2026-06-02T03:00:30Z')], 'on_schedule', 'on_schedule', ['On Schedule (was Failed): exit code 0, on time for the run due 03:00 UTC'], ['failed', 'recovered']],
     ['a repeated failure is not a new transition and does not alert again', {}, '01:00',
       [fail('03:00', 2), fail('2026-06-02T03:00:00Z', 2)], 'failed', 'failed', ['Run finished with exit code 2: failed'], ['failed']],
     ['failed then missing are two transitions and two alerts', {}, '01:00',
-      [fail('03:00', 2), deadline('2026-06-02T03:00:00Z', 300)], 'missing', 'missing', ['No execution signal'], ['failed', 'missing']],
+      [fail('03:00', 2), deadline('2026-06-02T03:00:00Z', 300)], 'missing', 'missing', ['Missing (was Failed): no execution signal was received'], ['failed', 'missing']],
     ['alert_after waits for N consecutive bad runs', { alertAfter: 3 }, '01:00',
       [fail('03:00', 1), fail('2026-06-02T03:00:00Z', 1), fail('2026-06-03T03:00:00Z', 1)], 'failed', 'failed', [], ['failed']],
     ['alert_after: a success in between starts the count again, and no recovery is owed', { alertAfter: 2 }, '01:00',
       [fail('03:00', 1), success('2026-06-02T03:00:00Z'), fail('2026-06-03T03:00:00Z', 1)], 'failed', 'failed', [], []],
     ['a run past max_duration is Overrunning and alerts', { maxDurationSeconds: 600 }, '01:00',
       [start('03:00'), [{ type: 'overrun', runId: `t${T('03:00')}-0` }, '03:10']], 'overrunning', 'overrunning',
-      ['The run that started 03:00 UTC has not finished after 10m (max_duration 10m)'], ['overrunning']],
+      ['Overrunning (was Pending): the run that started 03:00 UTC has not finished after 10m (max_duration 10m)'], ['overrunning']],
     ['an overrunning run that finishes well recovers', { maxDurationSeconds: 600 }, '01:00',
       [start('03:00'), [{ type: 'overrun', runId: `t${T('03:00')}-0` }, '03:10'], success('03:20')], 'on_schedule', 'on_schedule', [], ['overrunning', 'recovered']],
     ['an open run covers a deadline: not missing', { schedule: { kind: 'every', everySeconds: 600 }, maxDurationSeconds: 7200 }, '03:00',
@@ -92,7 +94,7 @@ describe('the signal model', () => {
     ['a stale deadline check (the run was paid) does nothing', {}, '01:00',
       [success('03:01'), deadline('03:00', 300)], 'on_schedule', 'on_schedule', [], []],
     ['a deadline before a signal is judged first: the signal is then that run, late', {}, '01:00',
-      [success('03:05:10')], 'late', 'late', ['ran 03:05:10 UTC, 10s after its window 02:55–03:05'], ['missing', 'recovered', 'late']],
+      [success('03:05:10')], 'late', 'late', ['ran 03:05:10 UTC, 10s after its window 02:55–03:05 UTC'], ['missing', 'recovered', 'late']],
     ['a paused job records signals without judging them', {}, '01:00',
       [[{ type: 'pause', reason: 'maintenance', by: 'admin' }, '02:00'], fail('03:00', 1)], 'paused', null,
       ['Fail signal recorded while paused; it is not judged'], []],
@@ -137,7 +139,7 @@ describe('deadlines and Pakyas\'s own downtime', () => {
   it('marks the run missing when the extended grace passes too, saying the deadline was extended', () => {
     const r = play(spec(), '01:00', [deadline('03:00', 300, '03:30'), [{ type: 'deadline', due: T('03:00'), deadline: T('03:35') }, '03:35']]);
     expect(r.state.health).toBe('missing');
-    expect(messages(r.last).join()).toContain('deadline 03:35, extended after Pakyas was unavailable');
+    expect(messages(r.last).join()).toContain('deadline 03:35 UTC, extended after Pakyas was unavailable');
     expect(transitions(r.alerts)).toEqual(['missing']);
   });
 
@@ -158,7 +160,22 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     expect(transitions(r.alerts)).toEqual(['missing', 'recovered', 'late']);
     const recovered = r.alerts[1]!;
     expect(recovered).toMatchObject({ from: 'missing', to: 'late', evidence: { previously: 'missing' } });
-    expect(recovered.reason).toBe('Recovered: status transitioned due to a successful run outside its expected window: ran 06:02 UTC, 2h 57m after its window 02:55–03:05');
+    // The recovery says what the timeline says: the state it left, and the run's evidence.
+    expect(recovered.reason).toBe('Late (was Missing): ran 06:02 UTC, 2h 57m after its window 02:55–03:05 UTC');
+  });
+
+  it('writes the same sentence in the timeline and in the alert, naming both states', () => {
+    const r = play(spec(), '01:00', [success('03:00'), fail('2026-06-02T03:00:30Z', 3, { durationMs: 12_400 })]);
+    const entry = r.last.find((e) => e.kind === 'transition')!;
+    expect(entry.message).toBe('Failed (was On Schedule): exit code 3 after 12.4s');
+    expect(r.alerts.at(-1)!.reason).toBe(entry.message);
+  });
+
+  it('says a time in the job\'s zone and in UTC when they differ, with the zone named', () => {
+    const berlin = spec({ timezone: 'Europe/Berlin' });
+    const r = play(berlin, '2026-11-27T12:00:00Z', [deadline('2026-11-28T02:00:00Z', 300), success('2026-11-28T02:47:00Z')]);
+    expect(messages(r.timeline)).toContain('Missing (was Pending): no execution signal was received for the run due 03:00 CET = 02:00 UTC (deadline 03:05 CET)');
+    expect(messages(r.last)).toContain('Late (was Missing): ran 03:47 CET = 02:47 UTC, 42m after its window 02:55–03:05 CET');
   });
 
   it('resolves an alerted failure with a successful late run, and a late run with nothing alerted before is only late', () => {
@@ -186,7 +203,7 @@ describe('deadlines and Pakyas\'s own downtime', () => {
     const every = spec({ schedule: { kind: 'every', everySeconds: 60 }, graceSeconds: 10 });
     // A replayed success from 10:03:12: the deadlines at 10:01:10, 10:02:10 and 10:03:10 came first.
     const r = play(every, '10:00', [[{ type: 'signal', kind: 'success', at: T('10:03:12'), replayed: true }, '10:03:20']]);
-    expect(r.timeline.filter((e) => e.message.startsWith('No execution signal')).length).toBe(3);
+    expect(r.timeline.filter((e) => /^(Missing \(was Pending\): n|N)o execution signal/.test(e.message)).length).toBe(3);
     expect(r.state.health).toBe('late');
   });
 

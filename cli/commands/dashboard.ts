@@ -8,7 +8,7 @@ export const command: Command = {
   summary: 'The live terminal UI: every job\'s state, last run, next deadline and history, updated as signals arrive.',
   usage: 'dashboard [--server URL] [--token TOKEN]',
   options: { ...CONNECTION_OPTIONS },
-  details: 'Keys: ↑↓ move, Enter timeline, / filter, s state filter, t tag filter, p pause, r resume, ? help, q quit.\nWorks in 80×24 and larger, and with NO_COLOR.',
+  details: 'Keys: ↑↓ move, Enter timeline (with what the run printed), / filter, Esc clear the filter, s state filter,\nt tag filter, p pause, r resume, ? help, q quit. Works in 80×24 and larger, and with NO_COLOR.',
   async run(args) {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
       throw new CliError("pakyas dashboard needs an interactive terminal; in scripts and pipes use 'pakyas status' (or 'pakyas status --json')");
@@ -26,15 +26,24 @@ export const command: Command = {
       import('ink'), import('react'), import('../dashboard/App.js'), import('../dashboard/source.js'),
     ]);
     const source = serverSource(conn);
-    try {
-      await source.jobs();
-    } catch (err) {
-      throw new CliError(explain(conn, err));
-    }
+    // The first frame comes at once ("connecting to URL…"); the first load is the one the view
+    // makes, and if it fails (no server, a wrong token) the view closes and says why.
+    const first = source.jobs();
+    let used = false;
+    const primed: typeof source = { ...source, jobs: (only) => (only || used ? source.jobs(only) : (used = true, first)) };
     // Both ends are terminals (checked above): render live even where a CI variable is set, which
     // would otherwise make Ink print only the last frame at exit.
-    const app = render(createElement(App, { source, server: conn.server, colour }), { interactive: true });
-    await app.waitUntilExit();
+    const app = render(createElement(App, { source: primed, server: conn.server, colour }), { interactive: true });
+    const exited = app.waitUntilExit().then(() => 'exited' as const);
+    const loadFailure = await Promise.race([first.then(() => null, (err: unknown) => ({ err })), exited]);
+    if (loadFailure !== null && loadFailure !== 'exited') {
+      app.unmount();
+      await exited.catch(() => undefined);
+      throw new CliError(explain(conn, loadFailure.err));
+    }
+    await exited;
+    // A request still waiting on a server that never answers must not keep the process alive.
+    setTimeout(() => process.exit(), 200).unref();
     return 0;
   },
 };

@@ -10,8 +10,9 @@ import { parseDuration } from '../../schema/duration.js';
 import { isName, KEPT_OUTPUT_BYTES } from '../../schema/vocabulary.js';
 import { formatElapsed } from '../../server/core/format.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { jobName, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
+import { jobRef, SIGNAL_OPTIONS, signalTarget } from '../connection.js';
 import { sendSignal, type SendResult, type Signal, type SignalTarget } from '../signals/http.js';
+import { forgetKey, keyCacheId, lookupPingKey, type KeyRef } from '../signals/ping-key.js';
 import { replaySpool, spool, spoolDir } from '../signals/spool.js';
 
 const ATTEMPT_TIMEOUT_MS = 2000;
@@ -41,18 +42,22 @@ really happened, by the next pakyas command that reaches the server.`,
   async run(args) {
     const jobText = args.positionals[0];
     if (!jobText || args.rest.length === 0) throw new CliError(`pakyas monitor: give a job and a command after --\nusage: pakyas ${command.usage}`);
-    const job = jobName(jobText);
+    const ref = jobRef(jobText, undefined);
+    const job = ref.job;
     if (!isName(job)) throw new CliError(`pakyas monitor: '${job}' is not a job name; use lowercase letters, digits, '-' and '_'`);
     const timeoutText = str(args, 'timeout');
     const timeoutS = timeoutText === undefined ? null : parseDuration(timeoutText);
     if (timeoutS === null && timeoutText !== undefined) throw new CliError(`pakyas monitor: --timeout '${timeoutText}' is not a duration; write it like 30s, 10m or 1h`);
-    const target: SignalTarget = signalTarget(args);
-    return monitor({ job, argv: args.rest, target, timeoutMs: timeoutS === null ? null : timeoutS * 1000, lock: flag(args, 'lock'), capture: !flag(args, 'no-output'), quiet: flag(args, 'quiet') });
+    const { token, ...target } = signalTarget(args);
+    return monitor({ job, ref, token, argv: args.rest, target, timeoutMs: timeoutS === null ? null : timeoutS * 1000, lock: flag(args, 'lock'), capture: !flag(args, 'no-output'), quiet: flag(args, 'quiet') });
   },
 };
 
 interface MonitorOptions {
   job: string;
+  /** JOB or PROJECT/JOB as given: what the ping key is asked for when only a token is set. */
+  ref: KeyRef;
+  token: string | null;
   argv: string[];
   target: SignalTarget;
   timeoutMs: number | null;
@@ -66,15 +71,19 @@ async function monitor(o: MonitorOptions): Promise<number> {
   const warn = (line: string) => process.stderr.write(`[pakyas] warning: ${line}\n`);
   const host = hostname();
   const rid = randomUUID();
-  if (!o.target.pingKey) warn('no ping key (PAKYAS_PING_KEY or --ping-key): the run is not reported');
-  const report = Boolean(o.target.pingKey);
+  if (!o.target.pingKey && !o.token) warn('no ping key (PAKYAS_PING_KEY or --ping-key) and no token (PAKYAS_TOKEN): the run is not reported');
+  const report = Boolean(o.target.pingKey || o.token);
+  // The ping key: given, or asked of the server with the token (from the cache at once), beside
+  // the command so that it never waits.
+  const keyed = report ? resolveTarget(o) : null;
 
   let release: (() => void) | null = null;
   if (o.lock) {
     const held = takeLock(o.target, o.job);
     if (typeof held === 'number') {
       say(`skipped: the previous run (pid ${held}) is still going`);
-      if (report) await deliver(o.target, { job: o.job, kind: 'log', host, body: `Run skipped on ${host}: the previous run (pid ${held}) is still going (--lock)` }, warn);
+      const k = await keyed;
+      if (k?.ok) await deliver(k.target, { job: o.job, kind: 'log', host, body: `Run skipped on ${host}: the previous run (pid ${held}) is still going (--lock)` }, warn);
       return 0;
     }
     release = held;
@@ -83,8 +92,10 @@ async function monitor(o: MonitorOptions): Promise<number> {
   const started = Date.now();
   // The command starts now; the start signal goes out beside it and never delays it.
   let startCancelled = false;
-  const startSent = report ? retrying(() => sendSignal(o.target, { job: o.job, kind: 'start', rid, host }, ATTEMPT_TIMEOUT_MS), () => startCancelled)
-    .then((r) => { if (r.ok) say('Start signal sent'); return r; }) : Promise.resolve(null);
+  const startSent: Promise<SendResult | null> = keyed ? keyed.then((k) => (k.ok
+    ? retrying(() => sendSignal(k.target, { job: o.job, kind: 'start', rid, host }, ATTEMPT_TIMEOUT_MS), () => startCancelled)
+      .then((r) => { if (r.ok) say('Start signal sent'); return r; })
+    : { ok: false as const, status: null, text: k.message, retryable: k.retryable })) : Promise.resolve(null);
 
   // Kept of the combined output: the end, which is what explains a failure, as much as the server keeps.
   const tail = new Tail(KEPT_OUTPUT_BYTES);
@@ -97,7 +108,8 @@ async function monitor(o: MonitorOptions): Promise<number> {
   startCancelled = true;
   const startResult = await startSent;
 
-  if (!report) return outcome.exitCode;
+  if (!keyed) return outcome.exitCode;
+  const k = await keyed;
   const note = outcome.note ? `\n[pakyas] ${outcome.note}\n` : '';
   const body = (capture ? tail.text() : '') + note;
   const finish: Signal = {
@@ -109,7 +121,22 @@ async function monitor(o: MonitorOptions): Promise<number> {
   // When the start could not get through, the server is down or hanging: one try, then the spool,
   // so that the wrapper adds seconds, not tens of seconds.
   const unreachable = startResult !== null && !startResult.ok && startResult.retryable;
-  const r = await retrying(() => sendSignal(o.target, live, ATTEMPT_TIMEOUT_MS), () => unreachable);
+  if (!k.ok) {
+    if (!k.retryable) {
+      warn(`${k.message}; the run is not reported`);
+      return outcome.exitCode;
+    }
+    // No key yet and no server to ask: spooled under the key's cache entry, sent once a later
+    // run with this token has the key.
+    try {
+      await spool({ server: o.target.server, pingKey: '' }, finish, spoolDir(), k.cacheId);
+      warn(`${k.message}; the finish signal is spooled in ${spoolDir()} and will be sent once a later pakyas monitor or ping with this token reaches the server`);
+    } catch (err) {
+      warn(`${k.message}, and could not spool the finish signal (${(err as Error).message})`);
+    }
+    return outcome.exitCode;
+  }
+  const r = await retrying(() => sendSignal(k.target, live, ATTEMPT_TIMEOUT_MS), () => unreachable);
   if (r.ok) {
     say(`Finish signal sent (exit: ${outcome.exitCode}, ${formatElapsed(finish.durationMs!)})`);
     const replayed = await replaySpool(2000).catch(() => null);
@@ -117,16 +144,27 @@ async function monitor(o: MonitorOptions): Promise<number> {
     for (const d of replayed?.dropped ?? []) warn(`dropped a spooled signal: ${d}`);
   } else if (r.retryable) {
     try {
-      await spool(o.target, finish);
+      await spool(k.target, finish);
       warn(`could not reach ${o.target.server} (${r.text}); the finish signal is spooled in ${spoolDir()} and will be sent by the next pakyas command that reaches the server`);
     } catch (err) {
       warn(`could not reach ${o.target.server} (${r.text}), and could not spool the finish signal (${(err as Error).message})`);
     }
   } else {
     warn(`the server refused the finish signal (${r.status}: ${r.text.split('\n')[0]})`);
+    // A cached key the server no longer knows: the next run asks for it again.
+    if (r.status === 404 && k.cacheId) await forgetKey(k.cacheId);
   }
   if (startResult && !startResult.ok && !startResult.retryable) warn(`the server refused the start signal (${startResult.status}: ${startResult.text.split('\n')[0]})`);
   return outcome.exitCode;
+}
+
+type Keyed = { ok: true; target: SignalTarget; cacheId: string | null } | { ok: false; message: string; retryable: boolean; cacheId: string };
+
+async function resolveTarget(o: MonitorOptions): Promise<Keyed> {
+  if (o.target.pingKey) return { ok: true, target: o.target, cacheId: null };
+  const cacheId = keyCacheId(o.target.server, o.token!, o.ref);
+  const k = await lookupPingKey(o.target.server, o.token!, o.ref, ATTEMPT_TIMEOUT_MS);
+  return k.ok ? { ok: true, target: { server: o.target.server, pingKey: k.pingKey }, cacheId } : { ...k, cacheId };
 }
 
 /** A few quick attempts; a 4xx answer is final at once. */

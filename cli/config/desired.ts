@@ -1,6 +1,6 @@
 // plan, apply and alert test read the file with its ${VAR}s resolved from the environment; which
 // variables it may read is the CI job's choice (--allow-env), never the file's (SPEC §9).
-import { formatError, formatWarning } from '../../schema/errors.js';
+import { formatError, formatWarning, type ConfigError } from '../../schema/errors.js';
 import { loadConfig } from '../../schema/load.js';
 import { routingWarnings } from '../../server/core/routing.js';
 import type { ProjectConfig } from '../../schema/types.js';
@@ -36,8 +36,28 @@ export const STRICT_OPTION: Record<string, OptionSpec> = {
  * it was; with --strict they stop the command before anything is sent.
  */
 export async function loadDesired(file: string, args: ParsedArgs, command: string): Promise<ProjectConfig> {
-  const result = loadConfig(await readConfigText(file), { file, env: process.env, allowEnv: allowedEnv(args, command), moreWarnings: routingWarnings });
+  const loaded = await loadDesiredOrUnset(file, args, command);
+  if ('unset' in loaded) {
+    throw new CliError(`${loaded.errors.map(formatError).join('\n')}\n${file} is not valid; nothing was sent to the server.`);
+  }
+  return loaded.config;
+}
+
+/**
+ * Like loadDesired, but a file whose only fault is variables not set here is not an error: the
+ * file as written (its references unread) and the names missing come back instead, for a command
+ * that can fall back to what the server has (alert test).
+ */
+export async function loadDesiredOrUnset(file: string, args: ParsedArgs, command: string): Promise<{ config: ProjectConfig } | { unset: string[]; written: ProjectConfig | null; errors: ConfigError[] }> {
+  const text = await readConfigText(file);
+  const allowEnv = allowedEnv(args, command);
+  const result = loadConfig(text, { file, env: process.env, allowEnv, moreWarnings: routingWarnings });
   if (!result.ok) {
+    const unset = result.errors.map((e) => /^environment variable (\S+) is not set/.exec(e.message)?.[1]);
+    if (unset.every((n) => n !== undefined)) {
+      const written = loadConfig(text, { file, allowEnv });
+      return { unset: [...new Set(unset as string[])], written: written.ok ? written.config : null, errors: result.errors };
+    }
     throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; nothing was sent to the server.`);
   }
   if (result.warnings.length > 0) {
@@ -45,5 +65,5 @@ export async function loadDesired(file: string, args: ParsedArgs, command: strin
     if (flag(args, 'strict')) throw new CliError(`${lines}\n--strict makes warnings errors; nothing was sent to the server.`);
     process.stderr.write(`${lines}\n`);
   }
-  return result.config;
+  return { config: result.config };
 }

@@ -20,6 +20,8 @@ export interface JobsOptions {
 export interface Jobs {
   jobs: JobView[];
   link: Link;
+  /** Whether the jobs have been loaded once: before that, an empty list means "not known yet". */
+  loaded: boolean;
   /** Reloads the jobs named, or every job when none are. */
   refresh: (changed?: Changed[]) => Promise<void>;
 }
@@ -28,6 +30,7 @@ const keyOf = (j: { project: string; job: string }) => `${j.project}/${j.job}`;
 
 export function useJobs(source: DashboardSource, options: JobsOptions): Jobs {
   const [jobs, setJobs] = useState<JobView[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [link, setLink] = useState<Link>('connecting');
   // The latest options, read by the callbacks without subscribing again on every render.
   const latest = useRef(options);
@@ -51,6 +54,7 @@ export function useJobs(source: DashboardSource, options: JobsOptions): Jobs {
     try {
       if (all) {
         setJobs(await source.jobs());
+        setLoaded(true);
       } else if (only.length > 0) {
         const rows = new Map((await source.jobs(only)).map((j) => [keyOf(j), j]));
         setJobs((prev) => {
@@ -75,5 +79,5 @@ export function useJobs(source: DashboardSource, options: JobsOptions): Jobs {
     return source.watch((changed) => void refresh(changed), (l) => setLink(l));
   }, [source, refresh]);
 
-  return { jobs, link, refresh };
+  return { jobs, link, loaded, refresh };
 }

@@ -2,7 +2,7 @@
 // formatter the commands and the dashboard share. A state id this CLI does not know (a newer
 // server's) is shown as the id itself.
 import { STATUS_COLOUR, STATUS_LABEL, type Health, type Status } from '../../schema/vocabulary.js';
-import { formatElapsed } from '../../server/core/format.js';
+import { formatElapsed, formatZonedDate } from '../../server/core/format.js';
 import { paint } from './terminal.js';
 
 /** "On Schedule". */
@@ -31,4 +31,12 @@ export function relative(iso: string | null, now = Date.now()): string {
 /** "2026-11-28 03:00:12 UTC". */
 export function utc(iso: string | null): string {
   return iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '—';
+}
+
+/**
+ * "2026-11-28 03:00 CET = 02:00 UTC": a moment in the job's zone and in UTC where the two clocks
+ * differ, "2026-11-28 02:00 UTC" where they do not.
+ */
+export function zoned(iso: string | null, timeZone: string): string {
+  return iso ? formatZonedDate(new Date(iso), timeZone) : '—';
 }

@@ -5,8 +5,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_REPLAY_AGE_MS } from '../../schema/vocabulary.js';
 import { sendSignal, type Signal, type SignalTarget } from './http.js';
+import { cachedKey } from './ping-key.js';
 
-export interface SpoolEntry { version: 1; target: SignalTarget; signal: Signal; spooledAt: number }
+export interface SpoolEntry {
+  version: 1;
+  target: SignalTarget;
+  signal: Signal;
+  spooledAt: number;
+  /** A signal spooled before its ping key was known (only a token was given): the key cache entry it waits for. */
+  keyCacheId?: string;
+}
 
 export function spoolDir(env = process.env): string {
   if (env.PAKYAS_SPOOL_DIR) return env.PAKYAS_SPOOL_DIR;
@@ -14,10 +22,10 @@ export function spoolDir(env = process.env): string {
   return join(state, 'pakyas', 'spool');
 }
 
-export async function spool(target: SignalTarget, signal: Signal, dir = spoolDir()): Promise<string> {
+export async function spool(target: SignalTarget, signal: Signal, dir = spoolDir(), keyCacheId?: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`;
-  const entry: SpoolEntry = { version: 1, target, signal, spooledAt: Date.now() };
+  const entry: SpoolEntry = { version: 1, target, signal, spooledAt: Date.now(), ...(keyCacheId ? { keyCacheId } : {}) };
   // Written under a temporary name and renamed, so a reader never sees half a file.
   await writeFile(join(dir, `.${name}.tmp`), JSON.stringify(entry), { mode: 0o600 });
   await rename(join(dir, `.${name}.tmp`), join(dir, name));
@@ -62,7 +70,14 @@ export async function replaySpool(budgetMs: number, dir = spoolDir(), now = Date
       continue;
     }
     if (unreachable.has(entry.target.server)) { await rename(claimed, path).catch(() => undefined); report.left++; continue; }
-    const r = await sendSignal(entry.target, entry.signal, Math.max(500, Math.min(3000, deadline - Date.now())));
+    let target = entry.target;
+    if (!target.pingKey && entry.keyCacheId) {
+      // Its key comes from the cache, which a later run with the same token fills.
+      const key = await cachedKey(entry.keyCacheId);
+      if (!key) { await rename(claimed, path).catch(() => undefined); report.left++; continue; }
+      target = { server: target.server, pingKey: key.pingKey };
+    }
+    const r = await sendSignal(target, entry.signal, Math.max(500, Math.min(3000, deadline - Date.now())));
     if (r.ok) {
       await unlink(claimed).catch(() => undefined);
       report.sent++;

@@ -3,12 +3,13 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { watchRevocation, type Principal } from '../auth.js';
 import { CHANGES_CHANNEL, type ChangeNotice } from '../db/notify.js';
-import { findJobsNamed, getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
+import { getJob, listJobs, listJobsByName, type JobRow } from '../db/jobs.js';
 import { findProjectByName } from '../db/projects.js';
-import { listSignals } from '../db/signals.js';
+import { findFinishSignal, listSignals } from '../db/signals.js';
 import { listTimeline } from '../db/timeline.js';
 import type { ServerDeps } from '../deps.js';
 import { judge } from '../judge.js';
+import { resolveJobRef } from './job-ref.js';
 import { assertCanRead, assertCanWrite, authed, readableProjects, router } from './trpc.js';
 import { jobView, timelineView } from './views.js';
 
@@ -16,20 +17,9 @@ const jobRef = z.object({ project: z.string().max(64).optional(), job: z.string(
 
 /** JOB or PROJECT/JOB (or --project), resolved among the projects this token can read. */
 async function resolveJob(deps: ServerDeps, p: Principal, ref: z.infer<typeof jobRef>): Promise<JobRow> {
-  if (ref.project !== undefined) {
-    const project = await findProjectByName(deps.db, ref.project);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${ref.project}` });
-    assertCanRead(p, project.id, project.name);
-    const job = await getJob(deps.db, ref.project, ref.job);
-    if (!job) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job} in project ${ref.project}` });
-    return job;
-  }
-  const jobs = await findJobsNamed(deps.db, ref.job, readableProjects(p));
-  if (jobs.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: `no job ${ref.job}` });
-  if (jobs.length > 1) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `job ${ref.job} exists in projects ${jobs.map((j) => j.project).join(', ')}; name it PROJECT/${ref.job} or pass --project` });
-  }
-  return jobs[0]!;
+  const r = await resolveJobRef(deps.db, p, ref);
+  if (!r.ok) throw new TRPCError({ code: r.code, message: r.message });
+  return r.job;
 }
 
 export const jobsRouter = router({
@@ -52,8 +42,11 @@ export const jobsRouter = router({
   get: authed.input(jobRef).query(async ({ ctx, input }) => {
     const job = await resolveJob(ctx.deps, ctx.principal, input);
     const signals = await listSignals(ctx.deps.db, job.id, 10);
+    const finish = job.state.lastRun ? await findFinishSignal(ctx.deps.db, job.id, job.state.lastRun.finishedAt) : null;
     return {
       ...jobView(job),
+      // What the last run printed (its finish signal's body), for `pakyas status JOB`.
+      lastOutput: finish?.body ? { text: finish.body, cutBytes: finish.body_cut_bytes } : null,
       signals: signals.map((s) => ({
         kind: s.kind, receivedAt: new Date(s.received_at).toISOString(), occurredAt: new Date(s.occurred_at).toISOString(),
         replayed: s.replayed, rid: s.rid, exitCode: s.exit_code, durationMs: s.duration_ms, host: s.host, body: s.body, bodyCutBytes: s.body_cut_bytes,
@@ -62,10 +55,15 @@ export const jobsRouter = router({
   }),
 
   timeline: authed
-    .input(jobRef.extend({ limit: z.number().int().min(1).max(1000).default(50), before: z.number().int().positive().optional() }))
+    .input(jobRef.extend({
+      limit: z.number().int().min(1).max(1000).default(50),
+      before: z.number().int().positive().optional(),
+      /** Only entries at or after this moment (ISO-8601). */
+      since: z.string().datetime({ offset: true }).optional(),
+    }))
     .query(async ({ ctx, input }) => {
       const job = await resolveJob(ctx.deps, ctx.principal, input);
-      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null);
+      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null, input.since ? Date.parse(input.since) : null);
       return { project: job.project, job: job.name, entries: rows.map(timelineView), nextBefore: rows.length === input.limit ? rows.at(-1)!.id : null };
     }),
 

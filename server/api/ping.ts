@@ -9,6 +9,7 @@ import type { ServerDeps } from '../deps.js';
 import type { IncomingSignal } from '../signals.js';
 import { createRefused, notFound } from './shapes/answers.js';
 import { otherShape } from './shapes/index.js';
+import { unknownJobText } from './job-ref.js';
 
 const ACCEPTED = ['rid', 'duration_ms', 'host', 'ts'];
 const ACCEPTED_ON_FAIL = [...ACCEPTED, 'exit_code'];
@@ -38,7 +39,7 @@ export async function handlePing(deps: ServerDeps, req: IncomingMessage, res: Se
   }
   try {
     const outcome = await deps.signals.record(signal);
-    if (!outcome.ok) return reply(res, 404, `${notFound(signal.job)}\n`);
+    if (!outcome.ok) return reply(res, 404, await unknownJobText(deps.db, signal.pingKey, signal.job));
     deps.metrics.countSignal(signal.kind);
     reply(res, 200, outcome.judged ? 'OK\n' : 'OK (recorded; the job is paused)\n');
   } catch (err) {

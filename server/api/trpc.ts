@@ -52,10 +52,7 @@ export const admin = authed.use(({ ctx, next }) => {
   return next();
 });
 
-/** The projects a token may read: all (null) for an admin token, else its one project. */
-export function readableProjects(p: Principal): number[] | null {
-  return p.admin ? null : p.project_id !== null ? [p.project_id] : [];
-}
+export { readableProjects } from './job-ref.js';
 
 export function assertCanRead(p: Principal, projectId: number, projectName: string): void {
   if (p.admin || p.project_id === projectId) return;

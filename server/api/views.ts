@@ -55,8 +55,17 @@ export function jobView(row: JobRow): JobView {
   };
 }
 
-export interface TimelineView { id: number; at: string; kind: string; message: string; data: Record<string, unknown> | null }
+export interface TimelineView {
+  id: number; at: string; kind: string; message: string; data: Record<string, unknown> | null;
+  /** The output (the body) of the signal that wrote this entry: as the job sent it, not made safe for a terminal. */
+  output: string | null;
+  /** How many bytes were cut from the front of that output when it was stored. */
+  outputCutBytes: number;
+}
 
 export function timelineView(row: TimelineRow): TimelineView {
-  return { id: row.id, at: new Date(row.at).toISOString(), kind: row.kind, message: row.message, data: row.data };
+  return {
+    id: row.id, at: new Date(row.at).toISOString(), kind: row.kind, message: row.message, data: row.data,
+    output: row.output || null, outputCutBytes: row.output ? row.output_cut_bytes ?? 0 : 0,
+  };
 }

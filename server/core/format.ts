@@ -71,6 +71,34 @@ export function formatClock(date: Date, timeZone: string): string {
   return `${p.hour}:${p.minute}${p.second !== '00' ? `:${p.second}` : ''}`;
 }
 
+/** "03:00 CEST": a time of day in `timeZone`, with the zone's abbreviation (or offset). */
+export function formatClockIn(date: Date, timeZone: string): string {
+  return `${formatClock(date, timeZone)} ${partsIn(date, timeZone).timeZoneName}`;
+}
+
+/**
+ * A time of day that says its zone, and UTC's where the two differ: "03:00 CET = 02:00 UTC",
+ * "03:00 UTC". People on call read UTC; the job's owner reads the crontab's zone.
+ */
+export function formatZoned(date: Date, timeZone: string): string {
+  const local = formatClock(date, timeZone);
+  const utc = formatClock(date, 'UTC');
+  return local === utc ? formatClockIn(date, timeZone) : `${formatClockIn(date, timeZone)} = ${utc} UTC`;
+}
+
+/**
+ * A moment with its date, in the job's zone and in UTC where they differ:
+ * "2026-11-28 03:00 CET = 02:00 UTC", "2026-11-28 00:30 CET = 2026-11-27 23:30 UTC",
+ * "2026-11-28 02:00 UTC".
+ */
+export function formatZonedDate(date: Date, timeZone: string): string {
+  const local = formatLocal(date, timeZone);
+  const utc = formatLocal(date, 'UTC');
+  const sameClock = formatClock(date, timeZone) === formatClock(date, 'UTC');
+  if (sameClock && local.slice(0, 10) === utc.slice(0, 10)) return local;
+  return `${local} = ${local.slice(0, 10) === utc.slice(0, 10) ? utc.slice(11) : utc}`;
+}
+
 /** `cron "0 3 * * *" in Europe/Berlin` or `every 15m`. */
 export function describeSchedule(job: Pick<JobSpec, 'schedule' | 'timezone'>): string {
   return job.schedule.kind === 'cron'

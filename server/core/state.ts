@@ -85,6 +85,10 @@ export interface TimelineEntry {
   at: number;
   kind: TimelineKind;
   message: string;
+  /**
+   * Evidence. `signal` (its kind) marks the entry a signal wrote itself: the store links the entry
+   * to that signal, so a timeline can show the output the signal carried under it.
+   */
   data?: Record<string, unknown>;
 }
 

@@ -3,9 +3,9 @@
 // is derived from the state (nextCheckAt), not returned. No IO and no clock: `now` is passed in, so
 // every rule is a row in a table test.
 import type { JobSpec } from '../../schema/types.js';
-import { describeSchedule, formatClock, formatElapsed } from './format.js';
+import { describeSchedule, formatClock, formatClockIn, formatElapsed, formatZoned } from './format.js';
 import { nextDue } from './windows.js';
-import { BAD, MAX_REPLAY_AGE_MS, type Health } from '../../schema/vocabulary.js';
+import { BAD, MAX_REPLAY_AGE_MS, STATUS_LABEL, type Health } from '../../schema/vocabulary.js';
 import {
   cloneState, statusOf, type AlertIntent, type JobEvent, type JobState,
   type OpenRun, type RunTiming, type SignalEvent, type Step, type TimelineEntry,
@@ -60,7 +60,7 @@ export function mergeSteps(initial: JobState, steps: Step[]): Step {
 function onSignal(ctx: Ctx, e: SignalEvent): void {
   const s = ctx.state;
   if (e.kind === 'log') {
-    note(ctx, e.at, 'log', e.message ? `Log: ${e.message}` : 'Log signal received', { host: e.host ?? null });
+    note(ctx, e.at, 'log', e.message ? `Log: ${e.message}` : 'Log signal received', { signal: 'log', host: e.host ?? null });
     return;
   }
   s.lastSignalAt = Math.max(s.lastSignalAt ?? 0, e.at);
@@ -126,17 +126,19 @@ function onFinish(ctx: Ctx, e: SignalEvent): void {
 
   const took = durationMs !== null ? ` after ${formatElapsed(durationMs)}` : '';
   const evidence = { exitCode, durationMs, startedAt, finishedAt: e.at, host: e.host ?? null, timing: timing.reason, ...(run?.overrunning ? { overran: true } : {}) };
-  let reason: string;
+  // What the run showed, after "Failed (was On Schedule): ".
+  let detail: string;
   if (outcome === 'failed') {
-    reason = `Status transitioned due to failed execution signal: ${exitCode !== null ? `exit code ${exitCode}` : 'explicit fail'}${took}`;
+    detail = `${exitCode !== null ? `exit code ${exitCode}` : 'explicit fail'}${took}`;
   } else if (outcome === 'late') {
-    reason = `Status transitioned due to a successful run outside its expected window: ${timing.reason}${took}`;
+    detail = `${timing.reason}${took}`;
   } else {
-    reason = `Status transitioned due to successful execution signal${exitCode !== null ? ` (exit code ${exitCode})` : ''}${took}: ${timing.reason}`;
+    detail = `${exitCode !== null ? `exit code ${exitCode}` : 'success'}${took}, ${timing.reason}`;
   }
-  reason += replayedNote(e);
+  detail += replayedNote(e);
   const owed = ctx.alerts.length;
-  setHealth(ctx, e.at, outcome, reason, evidence, `Run finished${exitCode !== null ? ` with exit code ${exitCode}` : ''}${took}: ${outcome === 'failed' ? 'failed' : timing.reason}${replayedNote(e)}`);
+  setHealth(ctx, e.at, outcome, detail, evidence, `Run finished${exitCode !== null ? ` with exit code ${exitCode}` : ''}${took}: ${outcome === 'failed' ? 'failed' : timing.reason}${replayedNote(e)}`,
+    { signal: e.kind });
   // A failure's alert carries the end of the output that explains it, and a recovery the output of
   // the run that recovered.
   if (e.output) {
@@ -248,14 +250,14 @@ function markMissed(ctx: Ctx, quiet: boolean): void {
   }
   s.missedDue = due;
   pushHistory(s, deadline, 'missing');
-  const reason = `No execution signal was received for the run due ${clock(ctx, due)} (deadline ${formatClock(new Date(deadline), ctx.job.timezone)}${extended ? ', extended after Pakyas was unavailable' : ''})`;
+  const detail = `no execution signal was received for the run due ${clock(ctx, due)} (deadline ${formatClockIn(new Date(deadline), ctx.job.timezone)}${extended ? ', extended after Pakyas was unavailable' : ''})`;
   const evidence = { due, deadline, window: windowText(ctx, due), lastSignalAt: s.lastSignalAt };
   if (quiet) {
     s.badStreak++;
     s.health = 'missing';
     return;
   }
-  setHealth(ctx, deadline, 'missing', reason, evidence, reason);
+  setHealth(ctx, deadline, 'missing', detail, evidence, capital(detail));
 }
 
 /** Pakyas was not judging at the deadline: skip what it cannot judge fairly, give grace again. */
@@ -309,9 +311,9 @@ function onOverrun(ctx: Ctx, runId: string): void {
   const limit = ctx.job.maxDurationSeconds * 1000;
   if (ctx.now < run.startedAt + limit) return; // max_duration grew since the check was scheduled
   run.overrunning = true;
-  const reason = `The run that started ${clock(ctx, run.startedAt)}${run.host ? ` on ${run.host}` : ''} has not finished after ${formatElapsed(ctx.now - run.startedAt)} (max_duration ${formatElapsed(limit)})`;
+  const detail = `the run that started ${clock(ctx, run.startedAt)}${run.host ? ` on ${run.host}` : ''} has not finished after ${formatElapsed(ctx.now - run.startedAt)} (max_duration ${formatElapsed(limit)})`;
   pushHistory(s, ctx.now, 'overrunning');
-  setHealth(ctx, ctx.now, 'overrunning', reason, { startedAt: run.startedAt, maxDurationMs: limit, runId: run.rid, host: run.host }, reason);
+  setHealth(ctx, ctx.now, 'overrunning', detail, { startedAt: run.startedAt, maxDurationMs: limit, runId: run.rid, host: run.host }, capital(detail));
 }
 
 // ---- health and alerts ------------------------------------------------------------------------
@@ -320,13 +322,20 @@ function onOverrun(ctx: Ctx, runId: string): void {
  * Moves health to `to`, writes why, and owes an alert only on a meaningful transition: into a bad
  * health once alert_after consecutive bad outcomes are reached, into late, and back to on schedule
  * after an alerted bad health (recovered). Never on a repeat, never on Running → On Schedule.
+ *
+ * A transition names both states, then the evidence: "Failed (was On Schedule): exit code 3 after
+ * 12.4s". The timeline entry and the alert say the same sentence. `marks` go on the timeline entry
+ * only (which signal wrote it), never into an alert's evidence.
  */
-function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: Record<string, unknown>, quietReason: string): void {
+function setHealth(
+  ctx: Ctx, at: number, to: Health, detail: string, evidence: Record<string, unknown>, quietReason: string, marks: Record<string, unknown> = {},
+): void {
   const s = ctx.state;
   const from = s.health;
   s.health = to;
-  if (from !== to) note(ctx, at, 'transition', reason, { from, to, ...evidence });
-  else note(ctx, at, to === 'missing' ? 'missed' : 'signal', quietReason, evidence);
+  const reason = from !== to ? `${STATUS_LABEL[to]} (was ${STATUS_LABEL[from ?? 'pending']}): ${detail}` : `${STATUS_LABEL[to]}: ${detail}`;
+  if (from !== to) note(ctx, at, 'transition', reason, { from, to, ...evidence, ...marks });
+  else note(ctx, at, to === 'missing' ? 'missed' : 'signal', quietReason, { ...evidence, ...marks });
 
   if (BAD.includes(to)) {
     s.badStreak++;
@@ -344,7 +353,7 @@ function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: R
       // The run happened: whoever was told it was missing (or failed) hears that it ran, and how
       // late, and PagerDuty resolves the incident now rather than at the next on-time run.
       if (s.alerted !== null && s.alerted !== 'late') {
-        ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
+        ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason, evidence: { ...evidence, previously: s.alerted } });
         s.alerted = null;
       }
       ctx.alerts.push({ transition: 'late', from: from ?? 'pending', to, at, reason, evidence });
@@ -354,7 +363,7 @@ function setHealth(ctx: Ctx, at: number, to: Health, reason: string, evidence: R
   }
   // on_schedule
   if (s.alerted !== null) {
-    ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason: `Recovered: ${lowerFirst(reason)}`, evidence: { ...evidence, previously: s.alerted } });
+    ctx.alerts.push({ transition: 'recovered', from: from ?? 'pending', to, at, reason, evidence: { ...evidence, previously: s.alerted } });
     s.alerted = null;
   }
 }
@@ -430,14 +439,15 @@ function note(ctx: Ctx, at: number, kind: TimelineEntry['kind'], message: string
   ctx.timeline.push(data ? { at, kind, message, data } : { at, kind, message });
 }
 
-/** "03:00 Europe/Berlin": a time of day in the job's zone, as timelines and alerts say it. */
+/** "03:00 CET = 02:00 UTC" (or "03:00 UTC"): a time of day as timelines and alerts say it. */
 function clock(ctx: Ctx, t: number): string {
-  return `${formatClock(new Date(t), ctx.job.timezone)} ${ctx.job.timezone}`;
+  return formatZoned(new Date(t), ctx.job.timezone);
 }
 
+/** "02:55–03:05 CET": a window in the job's zone. */
 function windowText(ctx: Ctx, due: number): string {
   const g = ctx.job.graceSeconds * 1000;
-  return `${formatClock(new Date(due - g), ctx.job.timezone)}–${formatClock(new Date(due + g), ctx.job.timezone)}`;
+  return `${formatClock(new Date(due - g), ctx.job.timezone)}–${formatClockIn(new Date(due + g), ctx.job.timezone)}`;
 }
 
 function pushHistory(s: JobState, at: number, outcome: Health): void {
@@ -454,4 +464,3 @@ function replayedNote(e: SignalEvent): string {
 }
 
 const capital = (s: string) => s[0]!.toUpperCase() + s.slice(1);
-const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);

@@ -142,10 +142,18 @@ export async function saveSteps(db: Queryable, channel: string, steps: SavedStep
        insert into signals (job_id, kind, received_at, occurred_at, replayed, judged, rid, exit_code, duration_ms, host, user_agent, body, body_cut_bytes)
        select s.job_id, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
        from s cross join lateral jsonb_populate_recordset(null::signals, s.v->'signals') as r
-       returning id),
+       returning id, job_id, kind, occurred_at),
+     -- An entry a signal wrote itself (data.signal) is linked to that signal's row, which holds
+     -- its output: the same job, kind and moment, among this statement's own rows. They are
+     -- looked up in one map: a subquery correlated with each entry made the statement a hundred
+     -- times slower on Postgres.
+     links as (
+       select jsonb_object_agg(g.job_id || '/' || g.kind || '/' || (extract(epoch from g.occurred_at) * 1000)::bigint, g.id) as m from sig g),
      tl as (
        insert into timeline (job_id, at, kind, message, data)
-       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message',
+         case when e->'data'->>'signal' is null then e->'data' else e->'data' || jsonb_strip_nulls(jsonb_build_object('signalId',
+           (select m from links) -> (s.job_id || '/' || (e->'data'->>'signal') || '/' || round((e->>'at')::float8)::bigint))) end
        from s cross join lateral jsonb_array_elements(s.v->'timeline') as e
        returning id),
      n as (select pg_notify($2, s.v->>'notice') from s)
@@ -182,4 +190,17 @@ export async function anyOverdueWakeup(db: Queryable, olderThanMs: number): Prom
   const rows = await db.query(
     `select 1 from jobs where next_check_at < now() - make_interval(secs => $1::float8 / 1000) limit 1`, [olderThanMs]);
   return rows.length > 0;
+}
+
+/** The names of the jobs of the given projects (all when null), each with its project: what a typo is compared with. */
+export async function listJobNames(db: Queryable, projectIds: number[] | null): Promise<Array<{ project: string; name: string }>> {
+  return projectIds === null
+    ? db.query(`select p.name as project, j.name from jobs j join projects p on p.id = j.project_id order by 1, 2`)
+    : db.query(`select p.name as project, j.name from jobs j join projects p on p.id = j.project_id where j.project_id = any($1::bigint[]) order by 1, 2`, [projectIds]);
+}
+
+/** The names of a project's jobs, by its ping key: a signal for an unknown job may be a typo. */
+export async function listJobNamesByPingKey(db: Queryable, pingKey: string): Promise<string[]> {
+  const rows = await db.query<{ name: string }>('select j.name from jobs j join projects p on p.id = j.project_id where p.ping_key = $1 order by 1', [pingKey]);
+  return rows.map((r) => r.name);
 }

@@ -2,14 +2,25 @@
 import type { TimelineEntry } from '../core/state.js';
 import type { Queryable } from './port.js';
 
-export interface TimelineRow { id: number; at: Date; kind: string; message: string; data: Record<string, unknown> | null }
+export interface TimelineRow {
+  id: number; at: Date; kind: string; message: string; data: Record<string, unknown> | null;
+  /** The output the signal behind the entry carried (null when none, or when it has been pruned). */
+  output: string | null;
+  output_cut_bytes: number | null;
+}
 
-/** Newest first; `before` is the id of the last entry of the previous page. */
-export async function listTimeline(db: Queryable, jobId: number, limit: number, before: number | null): Promise<TimelineRow[]> {
+/**
+ * Newest first; `before` is the id of the last entry of the previous page, `since` leaves out
+ * entries from before that moment (epoch ms). An entry a signal wrote brings the signal's output.
+ */
+export async function listTimeline(db: Queryable, jobId: number, limit: number, before: number | null, since: number | null = null): Promise<TimelineRow[]> {
   return db.query<TimelineRow>(
-    `select id, at, kind, message, data from timeline
-     where job_id = $1 and ($3::bigint is null or id < $3) order by id desc limit $2`,
-    [jobId, limit, before]);
+    `select t.id, t.at, t.kind, t.message, t.data, s.body as output, s.body_cut_bytes as output_cut_bytes
+     from timeline t left join signals s on s.id = (t.data->>'signalId')::bigint and s.job_id = t.job_id
+     where t.job_id = $1 and ($3::bigint is null or t.id < $3)
+       and ($4::float8 is null or t.at >= to_timestamp($4::float8 / 1000))
+     order by t.id desc limit $2`,
+    [jobId, limit, before, since]);
 }
 
 /** The timelines of many jobs in one statement (an apply touches many jobs at once). */

@@ -64,3 +64,24 @@ export async function replaceEnvAdminToken(db: Queryable, hash: string): Promise
 export async function touchToken(db: Queryable, id: number): Promise<void> {
   await db.query("update tokens set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')", [id]);
 }
+
+/**
+ * Removes every admin token but the one from PAKYAS_ADMIN_TOKEN (which the server's environment
+ * sets again at each start), telling every server so that open streams using them end.
+ */
+export async function deleteGeneratedAdminTokens(db: Queryable): Promise<number> {
+  const rows = await db.query(
+    `with gone as (delete from tokens where admin and name <> 'admin (PAKYAS_ADMIN_TOKEN)' returning id)
+     select pg_notify($1, id::text) from gone`, [REVOKED_CHANNEL]);
+  return rows.length;
+}
+
+export async function hasEnvAdminToken(db: Queryable): Promise<boolean> {
+  return (await db.query("select 1 from tokens where admin and name = 'admin (PAKYAS_ADMIN_TOKEN)'")).length > 0;
+}
+
+/** Whether this database holds Pakyas's tables at all (a wrong --data-dir or --schema does not). */
+export async function hasTokensTable(db: Queryable): Promise<boolean> {
+  const [row] = await db.query<{ t: string | null }>("select to_regclass('tokens')::text as t");
+  return Boolean(row?.t);
+}

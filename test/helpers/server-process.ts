@@ -30,10 +30,10 @@ export interface ServerProcess { url: string; child: ChildProcess; output: () =>
  * `command` runs something other than the built CLI (an installed one, the single binary), with
  * exactly `env` as its environment.
  */
-export function spawnServer(env: Record<string, string>, args: string[] = [], command?: string): Promise<ServerProcess> {
+export function spawnServer(env: Record<string, string>, args: string[] = [], command?: string, cwd = repoRoot): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const [file, argv, baseEnv] = command ? [command, ['server', '--port', '0', ...args], {}] : [process.execPath, [bin, 'server', '--port', '0', ...args], process.env];
-    const child = spawn(file, argv, { cwd: repoRoot, env: { ...baseEnv, NO_COLOR: '1', PAKYAS_ALERT_ALLOW_PRIVATE: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { cwd, env: { ...baseEnv, NO_COLOR: '1', PAKYAS_ALERT_ALLOW_PRIVATE: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start:\n${out}`)); }, 30_000);
     const onData = (d: Buffer) => {
