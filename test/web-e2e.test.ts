@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium)('the web view in a browser', () => {
   it('opens the failed job and reads its output tail, as text: nothing in it runs or links', async () => {
     await page.click(`table.jobs a[href="/jobs/${project}/invoice-export"]`);
     await page.waitForSelector('.sentence:not(.muted)');
-    expect(await page.$eval('.sentence', (e) => e.textContent)).toBe('Failed: Status transitioned due to failed execution signal: exit code 3.');
+    expect(await page.$eval('.sentence', (e) => e.textContent)).toBe('Failed (was Pending): exit code 3.');
     await page.waitForSelector('.timeline details.output');
     await page.click('.timeline details.output summary');
     const output = await page.$eval('.timeline details.output pre', (e) => e.textContent);

@@ -135,8 +135,11 @@ export function sentence(d: JobPageData, now: number): string {
       const started = run ? `a run started ${ago(run.startedAt)} ago${run.host ? ` on ${run.host}` : ''}` : 'a run is under way';
       return `${label}: ${started}${d.health ? `; before it, ${stateLabel(d.health)}: ${lowerFirst(d.reasons.transition?.message ?? '')}` : ''}.`.replace(/: \.$/, '.');
     }
-    default:
-      return `${label}: ${d.reasons.transition?.message ?? 'no reason recorded'}.`;
+    default: {
+      // A transition's reason names its state already ("Failed (was On Schedule): exit code 3").
+      const why = d.reasons.transition?.message ?? 'no reason recorded';
+      return why.startsWith(label) ? `${why}.` : `${label}: ${why}.`;
+    }
   }
 }
 

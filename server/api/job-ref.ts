@@ -55,5 +55,5 @@ async function hint(db: Queryable, p: Principal, wanted: string, kind: 'job' | '
 export async function unknownJobText(db: Queryable, pingKey: string, job: string): Promise<string> {
   const near = closest(job, await listJobNamesByPingKey(db, pingKey));
   // Monitors are code: a job nobody declared is not created by its signal (docs/migrating.md).
-  return `Not found: no job ${near ? `'${job}'` : 'of that name'} for this ping key${near ? `; did you mean '${near}'?` : '; declare it under jobs: in pakyas.yaml and run pakyas apply'}\n`;
+  return `Not found: no job '${job.slice(0, 64)}' for this ping key${near ? `; did you mean '${near}'?` : '; declare it under jobs: in pakyas.yaml and run pakyas apply'}\n`;
 }
