@@ -37,8 +37,19 @@ export async function cleanUp(): Promise<void> {
   if (DATABASE_URL && schemas.length > 0) {
     const db = openPostgres({ url: DATABASE_URL });
     for (const s of schemas.splice(0)) {
-      await db.query(`drop schema if exists "${s}" cascade`);
-      await db.query(`drop schema if exists "${s}_boss" cascade`);
+      for (const schema of [s, `${s}_boss`]) {
+        // A server just killed may still have transactions open in it until Postgres notices: a
+        // drop that deadlocks with them is tried again once they are gone.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await db.query(`drop schema if exists "${schema}" cascade`);
+            break;
+          } catch (err) {
+            if (attempt >= 5 || (err as { code?: string }).code !== '40P01') throw err;
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+          }
+        }
+      }
     }
     await db.close();
   }
