@@ -90,7 +90,7 @@ ${m.url ? `<p><a href="${esc(m.url)}">Open the job page</a></p>` : ''}
       connectionTimeout: ctx.timeoutMs, greetingTimeout: ctx.timeoutMs, socketTimeout: ctx.timeoutMs, dnsTimeout: ctx.timeoutMs,
     });
     const abort = () => transport.close();
-    ctx.signal?.addEventListener('abort', abort, { once: true });
+    ctx.signal.addEventListener('abort', abort, { once: true });
     try {
       await transport.sendMail({
         from: acct.from, to, subject: `[Pakyas] ${title(m)}`, text: plainText(m), html,
@@ -100,7 +100,7 @@ ${m.url ? `<p><a href="${esc(m.url)}">Open the job page</a></p>` : ''}
     } catch (err) {
       return smtpFailure(err, ctx.timeoutMs);
     } finally {
-      ctx.signal?.removeEventListener('abort', abort);
+      ctx.signal.removeEventListener('abort', abort);
       transport.close();
     }
   },

@@ -38,15 +38,15 @@ function send(url: URL, body: string, headers: Record<string, string>, ctx: Send
     }, (res: IncomingMessage) => {
       // Read the answer to its end (or the deadline) so that the connection can be reused.
       res.on('data', () => {});
-      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0 }); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
       res.on('error', reject);
     });
-    // One deadline for the whole attempt, connection to last byte: the delivery's lease depends on it.
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_ATTEMPT' })), ctx.timeoutMs);
+    // The attempt's one deadline (alerts.ts sendWithin), connection to last byte, ends the request.
     const onAbort = () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT_ATTEMPT' }));
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => { clearTimeout(timer); reject(err); });
-    req.on('close', () => { clearTimeout(timer); ctx.signal?.removeEventListener('abort', onAbort); });
+    if (ctx.signal.aborted) onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    req.on('error', reject);
+    req.on('close', () => ctx.signal.removeEventListener('abort', onAbort));
     req.end(body);
   });
 }

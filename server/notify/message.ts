@@ -22,8 +22,8 @@ export interface AlertMessage {
 export interface SendContext {
   /** The whole attempt's deadline: connection, sending and the answer. */
   timeoutMs: number;
-  /** Aborted when the attempt's time is up; a sender stops what it is doing. */
-  signal?: AbortSignal;
+  /** Aborted when the attempt's time is up (the one deadline, alerts.ts sendWithin); a sender stops what it is doing. */
+  signal: AbortSignal;
   /** Targets on loopback, link-local and private networks are refused unless the operator allows them. */
   allowPrivate: boolean;
   /** The operator's SMTP account (PAKYAS_SMTP_URL), for email channels without their own. */
