@@ -4,18 +4,17 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useAlertRig } from './helpers/alert-rig.js';
 import { createClient } from '../cli/client.js';
 import type { ChannelSpec, JobSpec, RouteSpec } from '../schema/types.js';
 import { parseSmtpUrl } from '../schema/channels.js';
 import { upsertChannel } from '../server/db/config.js';
 import { findProjectByName } from '../server/db/projects.js';
-import type { RunningServer } from '../server/main.js';
 import { isPrivateAddress } from '../server/notify/guard.js';
 import { post } from '../server/notify/http.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { adminClient, backends, cleanUp, eventually, startTestServer, uniqueProject } from './helpers/server.js';
-import { startSmtp } from './helpers/smtp.js';
+import { startReceiver } from './helpers/receiver.js';
+import { adminClient, backends, eventually, uniqueProject } from './helpers/server.js';
 
 const job = (name: string): JobSpec => ({
   name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300,
@@ -62,7 +61,7 @@ describe('SMTP URLs are parsed into host, port, TLS and credentials only', () =>
 
   it('never connects to a private literal address, and says so without the URL', async () => {
     // 169.254.169.254 is where cloud metadata lives; the guard refuses it before any packet leaves.
-    const r = await post('http://user:hunter2@169.254.169.254/latest/meta-data?token=abc', '{}', {}, { timeoutMs: 1000, allowPrivate: false, smtp: {} });
+    const r = await post('http://user:hunter2@169.254.169.254/latest/meta-data?token=abc', '{}', {}, { timeoutMs: 1000, signal: AbortSignal.timeout(1000), allowPrivate: false, smtp: {} });
     expect(r).toMatchObject({ ok: false, retryable: false });
     expect(JSON.stringify(r)).toContain('refused');
     expect(JSON.stringify(r)).not.toMatch(/hunter2|abc|169\.254/);
@@ -70,29 +69,21 @@ describe('SMTP URLs are parsed into host, port, TLS and credentials only', () =>
 });
 
 describe.each(backends)('alert targets chosen by a project token, on %s', (backend) => {
-  let server: RunningServer;
-  let receiver: Receiver;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    smtp = await startSmtp();
-    // As an operator runs it: private targets refused; the operator's own SMTP account (trusted,
-    // here on loopback) limited to one domain.
-    server = await startTestServer(backend, {
-      alerts: { allowPrivate: false, retries: 0, retryDelaySeconds: 0.2, timeoutMs: 1500, smtp: { url: smtp.url, from: 'alerts@ops.example.com', allowedDomains: ['example.com'] } },
-    });
-  });
-  afterAll(async () => { await server?.close(); await receiver?.close(); await smtp?.close(); await cleanUp(); });
+  // As an operator runs it: private targets refused; the operator's own SMTP account (trusted,
+  // here on loopback) limited to one domain.
+  const rig = useAlertRig(backend, (smtp) => ({
+    alerts: { allowPrivate: false, retries: 0, retryDelaySeconds: 0.2, timeoutMs: 1500, smtp: { url: smtp.url, from: 'alerts@ops.example.com', allowedDomains: ['example.com'] } },
+  }));
 
   /** A project applied by the admin, with a read-write token of its own, as a team gets from its operator. */
   async function project(channels: ChannelSpec[]) {
     const name = uniqueProject();
     const routes: RouteSpec[] = channels.length ? [{ match: { job: '*' }, notify: channels.map((c) => c.name), on: ['failed'] }] : [];
-    const applied = await adminClient(server).projects.applyConfig.mutate({ config: { project: name, jobs: [job('a')], channels, routes }, source, expectedRevision: null });
-    const { token } = await adminClient(server).tokens.create.mutate({ project: name });
-    const client = createClient({ server: server.url, token });
-    const fail = () => fetch(`${server.url}/ping/${applied.pingKey}/a/fail`, { method: 'POST' });
-    const timeline = async () => (await adminClient(server).jobs.timeline.query({ project: name, job: 'a', limit: 100 })).entries.map((e) => e.message).reverse();
+    const applied = await adminClient(rig.server).projects.applyConfig.mutate({ config: { project: name, jobs: [job('a')], channels, routes }, source, expectedRevision: null });
+    const { token } = await adminClient(rig.server).tokens.create.mutate({ project: name });
+    const client = createClient({ server: rig.server.url, token });
+    const fail = () => fetch(`${rig.server.url}/ping/${applied.pingKey}/a/fail`, { method: 'POST' });
+    const timeline = async () => (await adminClient(rig.server).jobs.timeline.query({ project: name, job: 'a', limit: 100 })).entries.map((e) => e.message).reverse();
     return { name, client, fail, timeline };
   }
 
@@ -101,12 +92,12 @@ describe.each(backends)('alert targets chosen by a project token, on %s', (backe
     await closed.close();
     const port = (u: string) => new URL(u).port;
     const p = await project([
-      { name: 'open', type: 'webhook', settings: { url: `${receiver.url}/ssrf-open` } },
+      { name: 'open', type: 'webhook', settings: { url: `${rig.receiver.url}/ssrf-open` } },
       { name: 'closed', type: 'webhook', settings: { url: `${closed.url}/ssrf-closed` } },
-      { name: 'byname', type: 'webhook', settings: { url: `http://localhost:${port(receiver.url)}/ssrf-name` } },
-      { name: 'v6', type: 'webhook', settings: { url: `http://[::ffff:127.0.0.1]:${port(receiver.url)}/ssrf-v6` } },
+      { name: 'byname', type: 'webhook', settings: { url: `http://localhost:${port(rig.receiver.url)}/ssrf-name` } },
+      { name: 'v6', type: 'webhook', settings: { url: `http://[::ffff:127.0.0.1]:${port(rig.receiver.url)}/ssrf-v6` } },
     ]);
-    const before = receiver.arrived();
+    const before = rig.receiver.arrived();
     await p.fail();
     const gaveUp = await eventually(async () => {
       const lines = (await p.timeline()).filter((l) => l.includes('gave up'));
@@ -116,27 +107,27 @@ describe.each(backends)('alert targets chosen by a project token, on %s', (backe
     expect(new Set(why).size).toBe(1); // an open and a closed port read the same: no port scanner
     expect(why[0]).toContain('refused: the target resolves to a loopback, link-local, private or unspecified address');
     expect(why[0]).toContain('PAKYAS_ALERT_ALLOW_PRIVATE=true');
-    expect(receiver.arrived()).toBe(before);
+    expect(rig.receiver.arrived()).toBe(before);
   });
 
   it('lets a project token test only channels as applied, not a target given inline', async () => {
-    const p = await project([{ name: 'hook', type: 'webhook', settings: { url: `${receiver.url}/inline` } }]);
-    const before = receiver.arrived();
-    await expect(p.client.alerts.test.mutate({ project: p.name, channel: 'x', spec: { name: 'x', type: 'webhook', settings: { url: `${receiver.url}/inline` } } }))
+    const p = await project([{ name: 'hook', type: 'webhook', settings: { url: `${rig.receiver.url}/inline` } }]);
+    const before = rig.receiver.arrived();
+    await expect(p.client.alerts.test.mutate({ project: p.name, channel: 'x', spec: { name: 'x', type: 'webhook', settings: { url: `${rig.receiver.url}/inline` } } }))
       .rejects.toThrow(/needs an admin token.*pakyas alert test x --project/);
     const applied = await p.client.alerts.test.mutate({ project: p.name, channel: 'hook' });
     expect(applied).toMatchObject({ ok: false });
     expect((applied as { error: string }).error).toContain('refused');
-    expect(receiver.arrived()).toBe(before);
+    expect(rig.receiver.arrived()).toBe(before);
   });
 
   it('refuses a channel of its own whose SMTP server is on a loopback address', async () => {
-    const p = await project([{ name: 'mail', type: 'email', settings: { to: ['ops@example.com'], smtp_url: smtp.url } }]);
-    const before = smtp.mails.length;
+    const p = await project([{ name: 'mail', type: 'email', settings: { to: ['ops@example.com'], smtp_url: rig.smtp.url } }]);
+    const before = rig.smtp.mails.length;
     await p.fail();
     const line = await eventually(async () => (await p.timeline()).find((l) => l.startsWith('Alert to mail gave up')));
     expect(line).toContain('refused: the target resolves to a loopback');
-    expect(smtp.mails.length).toBe(before);
+    expect(rig.smtp.mails.length).toBe(before);
   });
 
   it("sends through the operator's SMTP account only as the operator's sender, and only to allowed domains", async () => {
@@ -145,9 +136,9 @@ describe.each(backends)('alert targets chosen by a project token, on %s', (backe
       .rejects.toThrow(/from needs the channel's own smtp_url/);
 
     const ok = await project([{ name: 'mail', type: 'email', settings: { to: ['oncall@team.example.com'] } }]);
-    const before = smtp.mails.length;
+    const before = rig.smtp.mails.length;
     await ok.fail();
-    const mail = await eventually(async () => smtp.mails[before]);
+    const mail = await eventually(async () => rig.smtp.mails[before]);
     expect(mail.from).toBe('alerts@ops.example.com');
     expect(mail.to).toEqual(['oncall@team.example.com']);
 
@@ -157,15 +148,15 @@ describe.each(backends)('alert targets chosen by a project token, on %s', (backe
     const line = await eventually(async () => (await relay.timeline()).find((l) => l.startsWith('Alert to mail gave up')));
     expect(line).toContain('recipient domain elsewhere.test is not allowed');
     await new Promise((r) => setTimeout(r, 300));
-    expect(smtp.mails.length).toBe(before + 1);
+    expect(rig.smtp.mails.length).toBe(before + 1);
   });
 
   it('will not send through a channel stored before its settings were checked', async () => {
     // A database from before the server checked channel settings may hold one that runs a program.
     const marker = join(tmpdir(), `pakyas-pwned-${process.pid}-${Date.now()}`);
     const p = await project([{ name: 'mail', type: 'email', settings: { to: ['ops@example.com'] } }]);
-    const row = (await findProjectByName(server.deps.db, p.name))!;
-    await upsertChannel(server.deps.db, row.id, { name: 'mail', type: 'email', settings: { to: ['ops@example.com'], smtp_url: `smtp://127.0.0.1:1/?sendmail=true&path=/bin/sh&args=-c&args=touch%20${marker}` } });
+    const row = (await findProjectByName(rig.server.deps.db, p.name))!;
+    await upsertChannel(rig.server.deps.db, row.id, { name: 'mail', type: 'email', settings: { to: ['ops@example.com'], smtp_url: `smtp://127.0.0.1:1/?sendmail=true&path=/bin/sh&args=-c&args=touch%20${marker}` } });
     await p.fail();
     const line = await eventually(async () => (await p.timeline()).find((l) => l.startsWith('Alert to mail gave up')));
     expect(line).toContain("the channel's settings are refused: smtp_url may not have a query string");

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useAlertRig } from './helpers/alert-rig.js';
 import type { ChannelSpec, JobSpec, RouteSpec } from '../schema/types.js';
-import type { RunningServer } from '../server/main.js';
 import { sign } from '../server/notify/webhook.js';
 import { recordSignals } from '../server/signals.js';
 import { runCli } from './helpers/cli.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { ADMIN, adminClient, backends, cleanUp, eventually, startTestServer, uniqueProject } from './helpers/server.js';
-import { startSmtp } from './helpers/smtp.js';
+import { startReceiver } from './helpers/receiver.js';
+import { ADMIN, adminClient, backends, eventually, uniqueProject } from './helpers/server.js';
 
 const job = (name: string, o: Partial<JobSpec> = {}): JobSpec => ({
   name, description: null, schedule: { kind: 'every', everySeconds: 3600 }, timezone: 'UTC', graceSeconds: 300,
@@ -15,28 +14,20 @@ const job = (name: string, o: Partial<JobSpec> = {}): JobSpec => ({
 const SECRET = 'hook-secret-for-tests';
 
 describe.each(backends)('alerts on %s', (backend) => {
-  let server: RunningServer;
-  let receiver: Receiver;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    smtp = await startSmtp();
-    server = await startTestServer(backend, { alerts: { retryDelaySeconds: 0.3, retries: 3, timeoutMs: 1500, smtp: { url: smtp.url, from: 'pakyas@test.local' } } });
-  });
-  afterAll(async () => { await server?.close(); await receiver?.close(); await smtp?.close(); await cleanUp(); });
+  const rig = useAlertRig(backend, (smtp) => ({ alerts: { retryDelaySeconds: 0.3, retries: 3, timeoutMs: 1500, smtp: { url: smtp.url, from: 'pakyas@test.local' } } }));
 
   /** A project whose jobs alert to channels pointing at the local receivers. */
   async function project(jobs: JobSpec[], channels: ChannelSpec[], routes: RouteSpec[]) {
     const name = uniqueProject();
-    const r = await adminClient(server).projects.applyConfig.mutate({
+    const r = await adminClient(rig.server).projects.applyConfig.mutate({
       config: { project: name, jobs, channels, routes }, source: { commit: null, ref: null, author: null, source: 'test' }, expectedRevision: null,
     });
-    const ping = (path: string, body?: string) => fetch(`${server.url}/ping/${r.pingKey}/${path}`, { method: 'POST', ...(body ? { body } : {}) });
-    const timeline = async (j: string) => (await adminClient(server).jobs.timeline.query({ project: name, job: j, limit: 200 })).entries.map((e) => e.message).reverse();
-    const mine = (path: string) => receiver.received.filter((x) => x.path === path);
+    const ping = (path: string, body?: string) => fetch(`${rig.server.url}/ping/${r.pingKey}/${path}`, { method: 'POST', ...(body ? { body } : {}) });
+    const timeline = async (j: string) => (await adminClient(rig.server).jobs.timeline.query({ project: name, job: j, limit: 200 })).entries.map((e) => e.message).reverse();
+    const mine = (path: string) => rig.receiver.received.filter((x) => x.path === path);
     return { name, ping, timeline, mine };
   }
-  const hook = (path: string, extra: Record<string, string> = {}): ChannelSpec => ({ name: 'hook', type: 'webhook', settings: { url: `${receiver.url}${path}`, ...extra } });
+  const hook = (path: string, extra: Record<string, string> = {}): ChannelSpec => ({ name: 'hook', type: 'webhook', settings: { url: `${rig.receiver.url}${path}`, ...extra } });
   const all: RouteSpec = { match: { job: '*' }, notify: ['hook'], on: ['failed', 'missing', 'overrunning', 'recovered'] };
   const settle = () => new Promise((r) => setTimeout(r, 600));
 
@@ -44,12 +35,12 @@ describe.each(backends)('alerts on %s', (backend) => {
     const path = `/batch-${Date.now()}`;
     const p = await project([job('etl')], [hook(path)], [all]);
     await p.ping('etl');
-    const pingKey = (await adminClient(server).projects.list.query()).find((x) => x.project === p.name)!.pingKey!;
+    const pingKey = (await adminClient(rig.server).projects.list.query()).find((x) => x.project === p.name)!.pingKey!;
     const signal = (kind: 'fail' | 'success', body: string) => ({
       signal: { pingKey, job: 'etl', kind, exitCode: kind === 'fail' ? 2 : null, rid: null, durationMs: null, host: null, userAgent: null, body, bodyCutBytes: 0, occurredAt: null },
       now: Date.now(),
     });
-    await recordSignals(server.deps, [signal('fail', 'error: table locked'), signal('success', 'done: 12 rows')]);
+    await recordSignals(rig.server.deps, [signal('fail', 'error: table locked'), signal('success', 'done: 12 rows')]);
     await eventually(async () => p.mine(path).length >= 2);
     await settle();
     const got = p.mine(path).map((r) => r.json);
@@ -109,7 +100,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('delivers the missing alert within 2 seconds of the deadline', async () => {
     const path = `/missing-${Date.now()}`;
     const p = await project([job('heartbeat', { schedule: { kind: 'every', everySeconds: 1 }, graceSeconds: 1 })], [hook(path)], [all]);
-    const deadline = Date.parse((await adminClient(server).jobs.get.query({ project: p.name, job: 'heartbeat' })).deadline!);
+    const deadline = Date.parse((await adminClient(rig.server).jobs.get.query({ project: p.name, job: 'heartbeat' })).deadline!);
     const got = await eventually(async () => p.mine(path)[0], 6000, 20);
     expect(got.json.transition).toBe('missing');
     expect(got.at - deadline).toBeLessThan(2000);
@@ -119,7 +110,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('retries a receiver\'s 500s with backoff, and says so in the timeline', async () => {
     const path = `/retry-${Date.now()}`;
     const p = await project([job('etl')], [hook(path)], [all]);
-    receiver.failNext(2);
+    rig.receiver.failNext(2);
     await p.ping('etl/fail');
     await eventually(async () => p.mine(path)[0], 8000);
     const t = await p.timeline('etl');
@@ -132,7 +123,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('holds a recovery back while the failure it resolves is still being retried', async () => {
     const path = `/order-${Date.now()}`;
     const p = await project([job('etl')], [hook(path)], [all]);
-    receiver.failNext(2);
+    rig.receiver.failNext(2);
     await p.ping('etl/fail');
     await p.ping('etl');
     await eventually(async () => p.mine(path).length >= 2, 8000);
@@ -143,7 +134,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('gives up after the last retry and says why', async () => {
     const path = `/give-up-${Date.now()}`;
     const p = await project([job('etl')], [hook(path)], [all]);
-    receiver.failNext(4);
+    rig.receiver.failNext(4);
     await p.ping('etl/fail');
     await eventually(async () => (await p.timeline('etl')).some((m) => m.startsWith('Alert to hook gave up')), 10_000);
     expect((await p.timeline('etl')).at(-1)).toBe('Alert to hook gave up after 4 attempts: HTTP 500');
@@ -163,7 +154,7 @@ describe.each(backends)('alerts on %s', (backend) => {
 
   it('triggers and resolves one PagerDuty incident per job with the same dedup key', async () => {
     const path = `/pd-${Date.now()}`;
-    const p = await project([job('db-backup')], [{ name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${receiver.url}${path}` } }],
+    const p = await project([job('db-backup')], [{ name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${rig.receiver.url}${path}` } }],
       [{ match: { job: '*' }, notify: ['oncall'], on: ['failed', 'missing', 'overrunning', 'recovered'] }]);
     await p.ping('db-backup/2');
     await p.ping('db-backup');
@@ -175,7 +166,7 @@ describe.each(backends)('alerts on %s', (backend) => {
 
   it('posts Slack blocks coloured by state and names the Slack channel in the timeline', async () => {
     const path = `/slack-${Date.now()}`;
-    const p = await project([job('a')], [{ name: 'ops', type: 'slack', settings: { webhook_url: `${receiver.url}${path}`, channel: '#ops-alerts' } }],
+    const p = await project([job('a')], [{ name: 'ops', type: 'slack', settings: { webhook_url: `${rig.receiver.url}${path}`, channel: '#ops-alerts' } }],
       [{ match: { job: '*' }, notify: ['ops'], on: ['failed', 'recovered'] }]);
     await p.ping('a/fail');
     const got = await eventually(async () => p.mine(path)[0]);
@@ -190,8 +181,8 @@ describe.each(backends)('alerts on %s', (backend) => {
     const slackPath = `/slack-hostile-${Date.now()}`;
     const discordPath = `/discord-hostile-${Date.now()}`;
     const p = await project([job('a')], [
-      { name: 'ops', type: 'slack', settings: { webhook_url: `${receiver.url}${slackPath}` } },
-      { name: 'chat', type: 'discord', settings: { webhook_url: `${receiver.url}${discordPath}` } },
+      { name: 'ops', type: 'slack', settings: { webhook_url: `${rig.receiver.url}${slackPath}` } },
+      { name: 'chat', type: 'discord', settings: { webhook_url: `${rig.receiver.url}${discordPath}` } },
     ], [{ match: { job: '*' }, notify: ['ops', 'chat'], on: ['failed'] }]);
     await p.ping('a/1', hostile);
     const slackMsg = (await eventually(async () => p.mine(slackPath)[0])).raw;
@@ -209,7 +200,7 @@ describe.each(backends)('alerts on %s', (backend) => {
     const pdPath = `/pd-host-${Date.now()}`;
     const p = await project([job('a', { maxDurationSeconds: 1 })], [
       hook(hookPath),
-      { name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${receiver.url}${pdPath}` } },
+      { name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${rig.receiver.url}${pdPath}` } },
     ], [{ match: { job: '*' }, notify: ['hook', 'oncall'], on: ['overrunning'] }]);
     await p.ping('a/start?host=db-7');
     const got = (await eventually(async () => p.mine(hookPath)[0], 5000)).json;
@@ -227,8 +218,8 @@ describe.each(backends)('alerts on %s', (backend) => {
 
   it('resolves the incident a PagerDuty test alert opens, and says so', async () => {
     const path = `/pd-test-${Date.now()}`;
-    const p = await project([job('a')], [{ name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${receiver.url}${path}` } }], []);
-    const r = await runCli(['alert', 'test', 'oncall', '--project', p.name], { env: { PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN } });
+    const p = await project([job('a')], [{ name: 'oncall', type: 'pagerduty', settings: { routing_key: 'R0UTINGKEY', events_url: `${rig.receiver.url}${path}` } }], []);
+    const r = await runCli(['alert', 'test', 'oncall', '--project', p.name], { env: { PAKYAS_SERVER: rig.server.url, PAKYAS_TOKEN: ADMIN } });
     expect(r.stdout).toContain('test alert sent to oncall (pagerduty); its test incident was resolved right after');
     const [trigger, resolve] = p.mine(path).map((x) => x.json);
     expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: `pakyas/${p.name}/test/test` });
@@ -237,7 +228,7 @@ describe.each(backends)('alerts on %s', (backend) => {
 
   it('posts a Discord embed', async () => {
     const path = `/discord-${Date.now()}`;
-    const p = await project([job('a')], [{ name: 'chat', type: 'discord', settings: { webhook_url: `${receiver.url}${path}` } }],
+    const p = await project([job('a')], [{ name: 'chat', type: 'discord', settings: { webhook_url: `${rig.receiver.url}${path}` } }],
       [{ match: { job: '*' }, notify: ['chat'], on: ['failed'] }]);
     await p.ping('a/7');
     const got = await eventually(async () => p.mine(path)[0]);
@@ -248,9 +239,9 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('sends email through SMTP with a plain-text and an HTML body', async () => {
     const p = await project([job('a')], [{ name: 'mail', type: 'email', settings: { to: ['ops@example.com', 'dev@example.com'] } }],
       [{ match: { job: '*' }, notify: ['mail'], on: ['failed'] }]);
-    const before = smtp.mails.length;
+    const before = rig.smtp.mails.length;
     await p.ping('a/2');
-    const mail = await eventually(async () => smtp.mails[before]);
+    const mail = await eventually(async () => rig.smtp.mails[before]);
     expect(mail.to).toEqual(['ops@example.com', 'dev@example.com']);
     expect(mail.from).toBe('pakyas@test.local');
     expect(mail.raw).toContain(`Subject: [Pakyas] ${p.name}/a is Failed`);
@@ -261,8 +252,8 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('sends a recovery only to the channels that heard the bad news', async () => {
     const path = `/recovery-${Date.now()}`;
     const channels: ChannelSpec[] = [
-      { name: 'ops', type: 'webhook', settings: { url: `${receiver.url}${path}/ops` } },
-      { name: 'pager', type: 'webhook', settings: { url: `${receiver.url}${path}/pager` } },
+      { name: 'ops', type: 'webhook', settings: { url: `${rig.receiver.url}${path}/ops` } },
+      { name: 'pager', type: 'webhook', settings: { url: `${rig.receiver.url}${path}/pager` } },
     ];
     const p = await project([job('a')], channels, [
       { match: { job: '*' }, notify: ['ops'], on: ['failed', 'recovered'] },
@@ -289,7 +280,7 @@ describe.each(backends)('alerts on %s', (backend) => {
     try {
       const p = await project([job('a'), job('b')], [
         { name: 'slow', type: 'webhook', settings: { url: `${slow.url}/slow` } },
-        { name: 'fast', type: 'webhook', settings: { url: `${receiver.url}${path}` } },
+        { name: 'fast', type: 'webhook', settings: { url: `${rig.receiver.url}${path}` } },
       ], [{ match: { job: 'a' }, notify: ['slow'], on: ['failed'] }, { match: { job: 'b' }, notify: ['fast'], on: ['failed'] }]);
       await p.ping('a/1');
       const sent = Date.now();
@@ -304,7 +295,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('sends a test alert with pakyas alert test, from the file or from the server', async () => {
     const path = `/cli-test-${Date.now()}`;
     const p = await project([job('a')], [hook(path)], [all]);
-    const env = { PAKYAS_SERVER: server.url, PAKYAS_TOKEN: ADMIN };
+    const env = { PAKYAS_SERVER: rig.server.url, PAKYAS_TOKEN: ADMIN };
     const fromServer = await runCli(['alert', 'test', 'hook', '--project', p.name], { env });
     expect(fromServer.stdout).toContain('test alert sent to hook (webhook)');
     expect(p.mine(path)[0]!.json).toMatchObject({ type: 'test', title: `Test alert from Pakyas for ${p.name}/test` });
@@ -346,9 +337,9 @@ describe.each(backends)('alerts on %s', (backend) => {
 
   it("sends a URL's user and password as basic auth and never writes them, or its query, into the timeline", async () => {
     const path = `/creds-${Date.now()}`;
-    const url = new URL(receiver.url);
+    const url = new URL(rig.receiver.url);
     const p = await project([job('a')], [{ name: 'hook', type: 'webhook', settings: { url: `http://alice:hunter2@${url.host}${path}?token=abc123` } }], [all]);
-    receiver.failNext(1, 500);
+    rig.receiver.failNext(1, 500);
     await p.ping('a/1');
     const got = await eventually(async () => p.mine(`${path}?token=abc123`)[0], 5000);
     expect(got.headers.authorization).toBe(`Basic ${Buffer.from('alice:hunter2').toString('base64')}`);
@@ -368,7 +359,7 @@ describe.each(backends)('alerts on %s', (backend) => {
   it('does not follow a redirect, which could lead past the address guard', async () => {
     const { createServer } = await import('node:http');
     const target = `/redirected-${Date.now()}`;
-    const redirector = createServer((_req, res) => { res.writeHead(302, { location: `${receiver.url}${target}` }); res.end(); });
+    const redirector = createServer((_req, res) => { res.writeHead(302, { location: `${rig.receiver.url}${target}` }); res.end(); });
     await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (redirector.address() as import('node:net').AddressInfo).port;
