@@ -24,6 +24,11 @@ export interface Command {
   positionals?: { max: number; names: string };
   /** Everything after `--` goes to the command untouched (monitor). */
   passthrough?: boolean;
+  /**
+   * Requests of its own may still wait on a server that never answers when it returns (the
+   * dashboard's): the process ends shortly after, once the spool has been replayed.
+   */
+  endsProcess?: boolean;
   run(args: ParsedArgs): Promise<number>;
 }
 

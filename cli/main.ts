@@ -74,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const code = await command.run(args);
   if (REACHES_SERVER.has(command.name)) await replaySpooled();
+  // Only after the replay: a spooled signal being sent when the process ended would be lost.
+  if (command.endsProcess) setTimeout(() => process.exit(), 200).unref();
   return code;
 }
 

@@ -8,6 +8,8 @@ export const command: Command = {
   summary: 'The live terminal UI: every job\'s state, last run, next deadline and history, updated as signals arrive.',
   usage: 'dashboard [--server URL] [--token TOKEN]',
   options: { ...CONNECTION_OPTIONS },
+  // A request still waiting on a server that never answers must not keep the process alive.
+  endsProcess: true,
   details: 'Keys: ↑↓ move, Enter timeline (with what the run printed), / filter, Esc clear the filter, s state filter,\nt tag filter, p pause, r resume, ? help, q quit. Works in 80×24 and larger, and with NO_COLOR.',
   async run(args) {
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
@@ -42,8 +44,6 @@ export const command: Command = {
       throw new CliError(explain(conn, loadFailure.err));
     }
     await exited;
-    // A request still waiting on a server that never answers must not keep the process alive.
-    setTimeout(() => process.exit(), 200).unref();
     return 0;
   },
 };
