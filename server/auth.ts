@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db/port.js';
 import {
-  countAdminTokens, deleteGeneratedAdminTokens, findTokenByHash, hasEnvAdminToken, insertToken, lockAdminTokenCreation, replaceEnvAdminToken,
+  countAdminTokens, deleteAdminTokens, findTokenByHash, insertToken, lockAdminTokenCreation, replaceEnvAdminToken,
   REVOKED_CHANNEL, tokenExists, touchToken, type TokenRow,
 } from './db/tokens.js';
 
@@ -59,13 +59,13 @@ export async function ensureAdminToken(db: Database, fromEnv: string | undefined
  * every generated admin token stops working at once and a new one is returned, to print once.
  * Reaching the database is the proof of authority, as it is for the server itself.
  */
-export async function resetAdminToken(db: Database, now = new Date()): Promise<{ token: string; revoked: number; envTokenKept: boolean }> {
+export async function resetAdminToken(db: Database, now = new Date()): Promise<{ token: string; revoked: number; hadEnvToken: boolean }> {
   return db.transaction(async (tx) => {
     await lockAdminTokenCreation(tx);
-    const revoked = await deleteGeneratedAdminTokens(tx);
+    const { revoked, hadEnvToken } = await deleteAdminTokens(tx);
     const token = newToken();
     await insertToken(tx, { name: `admin (reset ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC)`, hash: hashToken(token), projectId: null, readOnly: false, admin: true });
-    return { token, revoked, envTokenKept: await hasEnvAdminToken(tx) };
+    return { token, revoked, hadEnvToken };
   });
 }
 

@@ -88,6 +88,33 @@ describe('pakyas server token reset', () => {
     }
   });
 
+  it('revokes every admin token, also one an admin named as if it came from PAKYAS_ADMIN_TOKEN', async () => {
+    // The attack: a leaked admin token plants a second admin token under the name the server
+    // gives the variable's token, hoping that a reset (the recovery from the leak) keeps it.
+    const data = join(temp('pakyas-reset-'), 'db');
+    const env = { HOME: temp('pakyas-home-'), DATABASE_URL: '', PAKYAS_ADMIN_TOKEN: '' };
+    const first = await spawnServer(env, ['--data-dir', data]);
+    const leaked = await printedToken(first);
+    const planted = await createClient({ server: first.url, token: leaked }).tokens.create.mutate({ name: 'admin (PAKYAS_ADMIN_TOKEN)' });
+    await first.stop();
+
+    const reset = await runCli(['server', 'token', 'reset', '--data-dir', data], { env });
+    expect(reset.stdout).toMatch(/^The admin token is reset: 2 earlier admin tokens no longer work\./);
+    expect(reset.stdout).toContain("The server's PAKYAS_ADMIN_TOKEN was revoked too");
+    const again = await spawnServer(env, ['--data-dir', data]);
+    try {
+      for (const old of [leaked, planted.token]) await expect(createClient({ server: again.url, token: old }).tokens.list.query()).rejects.toThrow(/token/);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('refuses a schema that is not a plain identifier, before it reaches the search path', async () => {
+    const r = await runCli(['server', 'token', 'reset', '--schema', 'x, public'], { env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("pakyas server token reset: --schema must be a lowercase identifier, not 'x, public'\n");
+  });
+
   it('says what it needs when there is no database where it looks', async () => {
     const r = await runCli(['server', 'token', 'reset', '--data-dir', join(temp('pakyas-none-'), 'db')], { env: { DATABASE_URL: '' } });
     expect(r.code).toBe(1);

@@ -51,8 +51,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: signals already received are answered and 
     const { chooseDataDir } = await import('../../server/main.js');
     const data = chooseDataDir(str(args, 'data-dir'));
     const dataDir = data.dir;
-    const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`pakyas server: --schema must be a lowercase identifier, not '${schema}'`);
+    const schema = schemaOf(args, 'pakyas server');
     const metricsToken = process.env.PAKYAS_METRICS_TOKEN || undefined;
     const publicUrl = process.env.PAKYAS_PUBLIC_URL || undefined;
     const downloads = str(args, 'downloads') ?? (process.env.PAKYAS_DOWNLOADS_DIR || undefined);
@@ -101,11 +100,21 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: signals already received are answered and 
   },
 };
 
+/**
+ * The Postgres schema for Pakyas's tables, checked: it becomes part of the search path, so a
+ * value like `x, public` would reach tables other than the ones named.
+ */
+function schemaOf(args: Parameters<Command['run']>[0], command: string): string | undefined {
+  const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new CliError(`${command}: --schema must be a lowercase identifier, not '${schema}'`);
+  return schema;
+}
+
 /** `pakyas server token reset`: the proof of authority is reaching the database, not an old token. */
 async function resetToken(args: Parameters<Command['run']>[0]): Promise<number> {
   const { chooseDataDir, hasEmbeddedDatabase, looksInUse, resetAdminTokenIn } = await import('../../server/main.js');
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const schema = str(args, 'schema') ?? process.env.PAKYAS_DB_SCHEMA ?? undefined;
+  const schema = schemaOf(args, 'pakyas server token reset');
   let dataDir: string | undefined;
   if (!databaseUrl) {
     dataDir = chooseDataDir(str(args, 'data-dir')).dir;
@@ -128,7 +137,7 @@ async function resetToken(args: Parameters<Command['run']>[0]): Promise<number> 
     `The admin token is reset${reset.revoked ? `: ${reset.revoked} earlier admin token${reset.revoked === 1 ? '' : 's'} no longer work${reset.revoked === 1 ? 's' : ''}` : ''}.`,
     'New admin token, shown this once (store it; the server keeps only a hash):',
     `  export PAKYAS_TOKEN=${reset.token}`,
-    ...(reset.envTokenKept ? ['PAKYAS_ADMIN_TOKEN, where the server sets it, still works: change that variable and restart the server to retire it.'] : []),
+    ...(reset.hadEnvToken ? ['The server\'s PAKYAS_ADMIN_TOKEN was revoked too; it works again when the server restarts with it: change that variable first to retire it.'] : []),
     '',
   ].join('\n'));
   return 0;

@@ -69,15 +69,16 @@ export async function touchToken(db: Queryable, id: number): Promise<void> {
  * Removes every admin token but the one from PAKYAS_ADMIN_TOKEN (which the server's environment
  * sets again at each start), telling every server so that open streams using them end.
  */
-export async function deleteGeneratedAdminTokens(db: Queryable): Promise<number> {
-  const rows = await db.query(
-    `with gone as (delete from tokens where admin and name <> 'admin (PAKYAS_ADMIN_TOKEN)' returning id)
-     select pg_notify($1, id::text) from gone`, [REVOKED_CHANNEL]);
-  return rows.length;
-}
-
-export async function hasEnvAdminToken(db: Queryable): Promise<boolean> {
-  return (await db.query("select 1 from tokens where admin and name = 'admin (PAKYAS_ADMIN_TOKEN)'")).length > 0;
+/**
+ * Every admin token, revoked (each open stream hears it). Which one came from PAKYAS_ADMIN_TOKEN
+ * is told only by its name, which an admin may give any token: a reset keeps none, and the
+ * server puts the variable's token back when it starts with it.
+ */
+export async function deleteAdminTokens(db: Queryable): Promise<{ revoked: number; hadEnvToken: boolean }> {
+  const rows = await db.query<{ env: boolean }>(
+    `with gone as (delete from tokens where admin returning id, name = 'admin (PAKYAS_ADMIN_TOKEN)' as env)
+     select env, pg_notify($1, id::text) from gone`, [REVOKED_CHANNEL]);
+  return { revoked: rows.length, hadEnvToken: rows.some((r) => r.env) };
 }
 
 /** Whether this database holds Pakyas's tables at all (a wrong --data-dir or --schema does not). */
