@@ -14,6 +14,15 @@ export const CHANNEL_SETTINGS: Record<ChannelType, readonly string[]> = {
   email: ['to', 'from', 'smtp_url'],
 };
 
+/** The settings each kind cannot do without, as pakyas.schema.json requires them (test/schema-types.test.ts). */
+export const REQUIRED_SETTINGS: Record<ChannelType, readonly string[]> = {
+  webhook: ['url'],
+  slack: ['webhook_url'],
+  discord: ['webhook_url'],
+  pagerduty: ['routing_key'],
+  email: ['to'],
+};
+
 /** Settings that are URLs, and the schemes each accepts. */
 export const URL_SETTINGS: Record<ChannelType, Record<string, readonly string[]>> = {
   webhook: { url: ['http:', 'https:'] },
@@ -94,6 +103,9 @@ export function channelProblems(type: ChannelType, settings: Record<string, stri
   const problems: string[] = [];
   for (const key of Object.keys(settings)) {
     if (!known.includes(key)) problems.push(`${type} channels have no setting ${key.slice(0, 64)}; they take ${known.join(', ')}`);
+  }
+  for (const key of REQUIRED_SETTINGS[type]) {
+    if (settings[key] === undefined || settings[key] === '') problems.push(`${type} channels need ${key}`);
   }
   for (const [key, value] of Object.entries(settings)) {
     if (!(key in URL_SETTINGS[type])) continue;

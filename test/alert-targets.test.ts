@@ -174,5 +174,8 @@ describe.each(backends)('alert targets chosen by a project token, on %s', (backe
     await expect(p.client.projects.applyConfig.mutate(config({ routing_key: 'k', events_url: 'gopher://x' }, 'pagerduty'))).rejects.toThrow(/events_url must be an http/);
     await expect(p.client.projects.applyConfig.mutate(config({ to: ['a@example.com'], smtp_url: 'smtp://x/?sendmail=true&path=/bin/sh' }, 'email'))).rejects.toThrow(/may not have a query string/);
     await expect(p.client.projects.applyConfig.mutate(config({ url: 'https://x.example', command: 'id' }, 'webhook'))).rejects.toThrow(/no setting command/);
+    // What the file's schema requires, the API requires too: a channel with nowhere to send.
+    await expect(p.client.projects.applyConfig.mutate(config({ secret: 's' }, 'webhook'))).rejects.toThrow(/webhook channels need url/);
+    await expect(p.client.projects.applyConfig.mutate(config({ events_url: 'https://gw.example' }, 'pagerduty'))).rejects.toThrow(/pagerduty channels need routing_key/);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { REQUIRED_SETTINGS } from '../schema/channels.js';
 import { CHANNEL_KINDS, MAX_GLOB_STARS, MAX_NAME_LENGTH, NAME_PATTERN, TRANSITIONS } from '../schema/vocabulary.js';
 // @ts-expect-error: a plain .mjs build script without types
 import { generateTypes, schemaPath, typesPath } from '../scripts/gen-types.mjs';
@@ -24,6 +25,13 @@ describe('pakyas.schema.json as the single source of truth', () => {
     };
     visit(schema, '');
     expect(missing).toEqual([]);
+  });
+
+  it('requires of each channel kind the settings the server requires (schema/channels.ts)', () => {
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+    for (const [kind, required] of Object.entries(REQUIRED_SETTINGS)) {
+      expect(schema.$defs[`${kind}Channel`].required.filter((k: string) => k !== 'type'), kind).toEqual(required);
+    }
   });
 
   it('names things, lists channel kinds and transitions, and limits globs as schema/vocabulary.ts does', () => {
