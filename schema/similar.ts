@@ -3,13 +3,17 @@
 /** The candidate nearest to `word` (case-insensitive edit distance), when near enough to be a typo. */
 export function closest(word: string, candidates: readonly string[]): string | null {
   const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(word.length / 4));
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: a candidate that cannot be near enough
+    // costs no table (a 404's hint compares a name with a whole project's).
+    if (Math.abs(c.length - w.length) > limit) continue;
     const d = distance(w, c.toLowerCase());
     if (d < bestD) { best = c; bestD = d; }
   }
-  return bestD <= Math.max(1, Math.floor(word.length / 4)) ? best : null;
+  return bestD <= limit ? best : null;
 }
 
 /** Edit distance where swapping two neighbouring letters ("fromat") counts as one edit. */

@@ -47,13 +47,18 @@ async function hint(db: Queryable, p: Principal, wanted: string, kind: 'job' | '
   return projectId === undefined && owners.length === 1 && visible === null ? `; did you mean ${near} (in project ${owners[0]})?` : `; did you mean ${near}?`;
 }
 
+/** Past this many jobs in a project, a 404 gives no "did you mean": its cost would grow with the project. */
+const HINT_NAMES = 1000;
+
 /**
  * What a signal for an unknown job is told: the nearest name of the key's project when one is
  * near enough to be a typo. The key is the project's credential, so its job names are no secret
  * to whoever holds it; an unknown key learns nothing.
  */
 export async function unknownJobText(db: Queryable, pingKey: string, job: string): Promise<string> {
-  const near = closest(job, await listJobNamesByPingKey(db, pingKey));
+  // Bounded: a 404 is cheap to send, and a hint compares the name with every name read here.
+  const names = await listJobNamesByPingKey(db, pingKey, HINT_NAMES + 1);
+  const near = names.length <= HINT_NAMES ? closest(job, names) : null;
   // Monitors are code: a job nobody declared is not created by its signal (docs/migrating.md).
   return `Not found: no job '${job.slice(0, 64)}' for this ping key${near ? `; did you mean '${near}'?` : '; declare it under jobs: in pakyas.yaml and run pakyas apply'}\n`;
 }

@@ -200,7 +200,7 @@ export async function listJobNames(db: Queryable, projectIds: number[] | null): 
 }
 
 /** The names of a project's jobs, by its ping key: a signal for an unknown job may be a typo. */
-export async function listJobNamesByPingKey(db: Queryable, pingKey: string): Promise<string[]> {
-  const rows = await db.query<{ name: string }>('select j.name from jobs j join projects p on p.id = j.project_id where p.ping_key = $1 order by 1', [pingKey]);
+export async function listJobNamesByPingKey(db: Queryable, pingKey: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ name: string }>('select j.name from jobs j join projects p on p.id = j.project_id where p.ping_key = $1 order by 1 limit $2', [pingKey, limit]);
   return rows.map((r) => r.name);
 }
