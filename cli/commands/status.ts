@@ -85,7 +85,7 @@ function detail(j: JobView, output: { text: string; cutBytes: number } | null, a
     `  schedule     ${j.schedule}${j.schedule.startsWith('every') ? '' : ` in ${j.timezone}`}, grace ${j.grace}, max_duration ${j.maxDuration}`,
     j.tags.length ? `  tags         ${j.tags.join(', ')}` : null,
     j.paused ? `  paused       since ${at(j.paused.since)}${j.paused.reason ? `: ${neutralise(j.paused.reason, { singleLine: true })}` : ''}${j.paused.until ? `; resumes ${at(j.paused.until)}` : ''}` : null,
-    `  last run     ${r ? `finished ${at(r.finishedAt)} (${relative(r.finishedAt)}), ${r.exitCode !== null ? `exit code ${r.exitCode}` : r.outcome === 'failed' ? 'failed, no exit code' : 'no exit code'}${r.durationMs !== null ? ` after ${formatElapsed(r.durationMs)}` : ''}` : 'never'}`,
+    `  last run     ${r ? `${r.startedAt ? `started ${at(r.startedAt)}, ` : ''}finished ${at(r.finishedAt)} (${relative(r.finishedAt)}), ${r.exitCode !== null ? `exit code ${r.exitCode}` : r.outcome === 'failed' ? 'failed, no exit code' : 'no exit code'}${r.durationMs !== null ? ` after ${formatElapsed(r.durationMs)}` : ''}` : 'never'}`,
     ...j.running.map((o) => `  running      since ${at(o.startedAt)} (for ${formatElapsed(Math.max(0, Date.now() - Date.parse(o.startedAt)))})${o.host ? ` on ${neutralise(o.host, { singleLine: true })}` : ''}${o.overrunning ? ' (overrunning)' : ''}`),
     `  next due     ${at(j.due)} (${relative(j.due)})`,
     `  deadline     ${at(j.deadline)} (${relative(j.deadline)})`,
