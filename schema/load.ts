@@ -213,7 +213,7 @@ function checkSemantics(data: unknown, doc: Document, rules: VariableRules, at: 
   }
 
   function checkSetting(type: string, key: string, value: string, path: PathSegment[]): void {
-    // The server checks the same rule (core/channels.ts); here it is an early error with a line.
+    // The server checks the same rule (schema/channels.ts); here it is an early error with a line.
     const why = urlSettingError(type as ChannelType, key, value);
     if (!why) return;
     // After expansion the value may be a secret: name the setting, never print it.

@@ -20,9 +20,9 @@ import { refuseMetrics, type MetricsAccess } from './metrics-access.js';
 import { createWebView, type WebView } from './web.js';
 
 /**
- * On every answer. Pakyas serves no HTML: nothing it sends may run as a page, be framed, or be
- * sniffed into something else, and no URL (a ping key is in the path) leaks through Referer. A page
- * served later loosens the policy for itself, deliberately.
+ * On every answer: nothing Pakyas sends may run as a page, be framed, or be sniffed into
+ * something else, and no URL (a ping key is in the path) leaks through Referer. The web view's own
+ * page and assets loosen the policy for themselves, deliberately (web.ts).
  */
 const SECURITY_HEADERS: Array<[string, string]> = [
   ['x-content-type-options', 'nosniff'],

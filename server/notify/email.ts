@@ -1,6 +1,6 @@
 // Email over SMTP (nodemailer): plain text and HTML, to the channel's recipients.
 //
-// The transport is built from parsed fields only (core/channels.ts), never from the URL string:
+// The transport is built from parsed fields only (schema/channels.ts), never from the URL string:
 // nodemailer reads options from a URL's query string, `sendmail` and `path` among them. A channel
 // with its own smtp_url is a target the project chose, so its server must have a public address
 // (guard.ts); the operator's PAKYAS_SMTP_URL is trusted, but sends only as PAKYAS_SMTP_FROM and,
