@@ -7,6 +7,7 @@ import { createElement } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimelinePane } from '../cli/dashboard/TimelinePane.js';
 import type { JobRow } from '../cli/dashboard/source.js';
+import { createClient } from '../cli/client.js';
 import { loadConfig } from '../schema/load.js';
 import { planChanges } from '../server/core/plan.js';
 import type { RunningServer } from '../server/main.js';
@@ -74,5 +75,14 @@ describe.each(backends)('job UUIDs through the CLI on %s', (backend) => {
     expect(json.map((j) => [j.job, j.uuid])).toEqual([['fresh', expect.stringMatching(UUID)], ['kept', declared]]);
     const words = await runCli(['status', `${project}/kept`], { env });
     expect(words.stdout).toContain(`  uuid         ${declared} (Healthchecks-style URL: /ping/${declared})`);
+
+    // A UUID adds signals, like the ping key: a token that may only read sees neither.
+    const { token } = await createClient({ server: server.url, token: ADMIN }).tokens.create.mutate({ project, readOnly: true });
+    const readOnly = { PAKYAS_SERVER: server.url, PAKYAS_TOKEN: token };
+    const hidden = JSON.parse((await runCli(['status', '--project', project, '--json'], { env: readOnly })).stdout) as Array<{ uuid: string | null }>;
+    expect(hidden.map((j) => j.uuid)).toEqual([null, null]);
+    const one = await runCli(['status', `${project}/kept`], { env: readOnly });
+    expect(one.code).toBe(0);
+    expect(one.stdout).not.toContain(declared);
   });
 });

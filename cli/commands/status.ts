@@ -89,7 +89,7 @@ function detail(j: JobView, output: { text: string; cutBytes: number } | null, a
     ...j.running.map((o) => `  running      since ${at(o.startedAt)} (for ${formatElapsed(Math.max(0, Date.now() - Date.parse(o.startedAt)))})${o.host ? ` on ${neutralise(o.host, { singleLine: true })}` : ''}${o.overrunning ? ' (overrunning)' : ''}`),
     `  next due     ${at(j.due)} (${relative(j.due)})`,
     `  deadline     ${at(j.deadline)} (${relative(j.deadline)})`,
-    `  uuid         ${j.uuid} (Healthchecks-style URL: /ping/${j.uuid})`,
+    j.uuid ? `  uuid         ${j.uuid} (Healthchecks-style URL: /ping/${j.uuid})` : null,
     `  timeline     pakyas timeline ${j.project}/${j.job}`,
   ];
   if (r && output) {

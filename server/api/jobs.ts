@@ -28,7 +28,7 @@ export const jobsRouter = router({
     // Only these jobs: a live view reloads what changed, not the whole fleet. Unknown ones are left out.
     only: z.array(z.object({ project: z.string().max(64), job: z.string().max(64) })).max(1000).optional(),
   }).optional()).query(async ({ ctx, input }) => {
-    if (input?.only) return (await listJobsByName(ctx.deps.db, input.only, readableProjects(ctx.principal))).map(jobView);
+    if (input?.only) return (await listJobsByName(ctx.deps.db, input.only, readableProjects(ctx.principal))).map((row) => jobView(row, !ctx.principal.read_only));
     let visible = readableProjects(ctx.principal);
     if (input?.project !== undefined) {
       const project = await findProjectByName(ctx.deps.db, input.project);
@@ -36,7 +36,7 @@ export const jobsRouter = router({
       assertCanRead(ctx.principal, project.id, project.name);
       visible = [project.id];
     }
-    return (await listJobs(ctx.deps.db, visible)).map(jobView);
+    return (await listJobs(ctx.deps.db, visible)).map((row) => jobView(row, !ctx.principal.read_only));
   }),
 
   get: authed.input(jobRef).query(async ({ ctx, input }) => {
@@ -44,7 +44,7 @@ export const jobsRouter = router({
     const signals = await listSignals(ctx.deps.db, job.id, 10);
     const finish = job.state.lastRun ? await findFinishSignal(ctx.deps.db, job.id, job.state.lastRun.finishedAt) : null;
     return {
-      ...jobView(job),
+      ...jobView(job, !ctx.principal.read_only),
       // What the last run printed (its finish signal's body), for `pakyas status JOB`.
       lastOutput: finish?.body ? { text: finish.body, cutBytes: finish.body_cut_bytes } : null,
       signals: signals.map((s) => ({
@@ -74,14 +74,14 @@ export const jobsRouter = router({
       assertCanWrite(ctx.principal, job.project_id, job.project);
       const now = Date.now();
       await judge(ctx.deps, job.id, { type: 'pause', reason: input.reason ?? null, until: input.forSeconds ? now + input.forSeconds * 1000 : null, by: ctx.principal.name }, now);
-      return jobView((await getJob(ctx.deps.db, job.project, job.name))!);
+      return jobView((await getJob(ctx.deps.db, job.project, job.name))!, true);
     }),
 
   resume: authed.input(jobRef.extend({ reason: z.string().max(500).optional() })).mutation(async ({ ctx, input }) => {
     const job = await resolveJob(ctx.deps, ctx.principal, input);
     assertCanWrite(ctx.principal, job.project_id, job.project);
     await judge(ctx.deps, job.id, { type: 'resume', reason: input.reason ?? null, by: ctx.principal.name });
-    return jobView((await getJob(ctx.deps.db, job.project, job.name))!);
+    return jobView((await getJob(ctx.deps.db, job.project, job.name))!, true);
   }),
 
   /** Every change to a job the token can read, as it is committed, from any server on the database. */

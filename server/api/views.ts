@@ -9,8 +9,11 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 export interface JobView {
   project: string;
   job: string;
-  /** For Healthchecks-style URLs: /ping/{uuid}. */
-  uuid: string;
+  /**
+   * For Healthchecks-style URLs: /ping/{uuid}. Null for a token that may only read: the UUID adds
+   * signals, as the ping key does, which such a token is not given either.
+   */
+  uuid: string | null;
   state: Status;
   health: Health | null;
   lastRun: { startedAt: string | null; finishedAt: string; exitCode: number | null; durationMs: number | null; outcome: Health } | null;
@@ -28,12 +31,12 @@ export interface JobView {
   history: Array<{ at: string; outcome: Health }>;
 }
 
-export function jobView(row: JobRow): JobView {
+export function jobView(row: JobRow, mayWrite: boolean): JobView {
   const { spec, state } = row;
   return {
     project: row.project,
     job: row.name,
-    uuid: row.uuid,
+    uuid: mayWrite ? row.uuid : null,
     state: state.status,
     health: state.health,
     lastRun: state.lastRun && {

@@ -46,7 +46,7 @@ export const webRouter = router({
     }));
     const revisions = await jobRevisions(db, job.project_id, job.name);
     return {
-      ...jobView(job),
+      ...jobView(job, !ctx.principal.read_only),
       reasons: { transition: reasons.transition ?? null, pause: reasons.pause ?? null, check: reasons.check ?? null },
       nextRuns,
       revision: revisionView(revisions.current),
