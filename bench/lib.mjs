@@ -84,12 +84,19 @@ export function cpuSeconds(pid) {
   return seconds(procStat(pid).fields, 11, 12);
 }
 
+/** A process's user and system CPU seconds so far, apart: system time is mostly socket I/O here. */
+export function cpuSplit(pid) {
+  const { fields } = procStat(pid);
+  return { user: seconds(fields, 11), system: seconds(fields, 12) };
+}
+
 /** `pakyas server` as its own process, so that the load generator does not share its event loop. */
-export async function spawnServer(kind) {
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
+export async function spawnServer(kind, { schema = `bench_${randomBytes(4).toString('hex')}`, env: extra = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-bench-'));
-  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }) };
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/pakyas.js', import.meta.url)), 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }), ...extra };
+  // PAKYAS_BENCH_PROFILE=DIR writes the server's CPU profile there when it stops (see docs/performance.md).
+  const profile = process.env.PAKYAS_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PAKYAS_BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('../bin/pakyas.js', import.meta.url)), 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const on = (d) => { out += d; const m = /listening on (\S+)/.exec(out); if (m) resolve(m[1]); };
@@ -99,11 +106,12 @@ export async function spawnServer(kind) {
   });
   return {
     url, child, schema,
-    async stop() {
+    /** Stops the server; `keep` leaves its schema for another server still using it. */
+    async stop({ keep = false } = {}) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
-      if (kind === 'postgres') {
+      if (kind === 'postgres' && !keep) {
         const db = openPostgres({ url: DATABASE_URL });
         await db.query(`drop schema if exists "${schema}" cascade`);
         await db.query(`drop schema if exists "${schema}_boss" cascade`);

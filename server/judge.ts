@@ -6,10 +6,11 @@
 import type { PgBoss } from 'pg-boss';
 import type { JobSpec } from '../schema/types.js';
 import { recordAlerts } from './alerts.js';
-import { nextWake, queueWakes } from './ticks.js';
+import { isQueued, nextWake, queueWakes } from './ticks.js';
 import { dueEvents, nextCheckAt, type AlertIntent, type JobEvent, type Step } from './core/state.js';
 import { mergeSteps, step } from './core/status.js';
 import { lockDueJobs, lockJobs, saveSteps, type JobRow, type SavedStep } from './db/jobs.js';
+import type { JobCache } from './job-cache.js';
 import { changePayload, CHANGES_CHANNEL } from './db/notify.js';
 import { transact, type Database, type Queryable, type Transaction } from './db/port.js';
 import type { Metrics } from './metrics.js';
@@ -24,11 +25,13 @@ export interface JudgeDeps {
   alertWaker: Waker;
   /** Counts transitions and alerts for /metrics. */
   metrics: Pick<Metrics, 'countStep'>;
+  /** The jobs as this process last wrote or read them (server/job-cache.ts). */
+  jobs: JobCache;
 }
 
 /** One job's judgements in a transaction: the steps in order, and the signals that caused them. */
 export interface Judged {
-  /** The job as locked; `next_check_at` is the wake-up still pending. */
+  /** The job as locked (or, unlocked, as cached); `next_check_at` is the wake-up still pending. */
   job: JobRow;
   /** The job's spec after these steps (a config step changes it). */
   spec: JobSpec;
@@ -40,34 +43,80 @@ export interface Judged {
   stored: number | null;
 }
 
+/** What judged jobs write: rows, the alerts owed and the wake-ups to queue. */
+export interface Writes {
+  saves: SavedStep[];
+  owing: Array<{ job: JobRow; alerts: AlertIntent[] }>;
+  wakes: Array<{ jobId: number; at: number }>;
+  /** Each judged job as it will be once written, to keep in the cache after commit. */
+  after: Map<number, { judged: Judged; row: JobRow }>;
+}
+
 /**
- * Writes the results of the judged jobs inside `tx`: states, signals, timelines and notices in one
- * statement, then the alerts owed and the wake-ups to schedule. Timers, workers and metrics are
- * told after commit.
+ * What `judged` writes. `locked` says the transaction holds their rows; otherwise each row is
+ * written only if it is still as it was read (SavedStep.expected).
  */
-export async function persistSteps(deps: JudgeDeps, tx: Transaction, judged: Judged[]): Promise<void> {
-  const saves: SavedStep[] = [];
-  const wakes: number[] = [];
-  const owing: Array<{ job: JobRow; alerts: AlertIntent[] }> = [];
-  for (const { job, spec, steps, signals, stored } of judged) {
+export function planWrites(judged: Judged[], locked: boolean): Writes {
+  const writes: Writes = { saves: [], owing: [], wakes: [], after: new Map() };
+  for (const j of judged) {
+    const { job, spec, steps, signals, stored } = j;
     const merged = mergeSteps(job.state, steps);
     const wake = nextWake(nextCheckAt(spec, merged.state), job.next_check_at);
     const unchanged = signals.length === 0 && merged.timeline.length === 0 && merged.alerts.length === 0 && wake.next === stored
       && JSON.stringify(merged.state) === JSON.stringify(job.state) && spec === job.spec;
-    if (unchanged) continue;
-    saves.push({
+    if (unchanged) {
+      writes.after.set(job.id, { judged: j, row: { ...job, next_check_at: stored } });
+      continue;
+    }
+    writes.saves.push({
       jobId: job.id, spec: spec === job.spec ? null : spec, state: merged.state, timeline: merged.timeline, signals, nextCheckAt: wake.next,
+      expected: locked ? null : { version: job.version, pingKey: job.ping_key, name: job.name },
       notice: changePayload({ project: job.project, job: job.name, status: merged.state.status }),
     });
-    if (merged.alerts.length > 0) owing.push({ job, alerts: merged.alerts });
-    if (wake.schedule) wakes.push(wake.next!);
+    writes.after.set(job.id, { judged: j, row: { ...job, spec, state: merged.state, next_check_at: wake.next } });
+    if (merged.alerts.length > 0) writes.owing.push({ job, alerts: merged.alerts });
+    if (wake.schedule) writes.wakes.push({ jobId: job.id, at: wake.next! });
   }
-  await saveSteps(tx, CHANGES_CHANNEL, saves);
+  return writes;
+}
+
+/** Whether writing these needs more than their one statement: alerts to record, or ticks to queue. */
+export function needsTransaction(deps: Pick<JudgeDeps, 'waker'>, writes: Writes): boolean {
+  return writes.owing.length > 0 || writes.wakes.some((w) => !isQueued(deps.waker, w.at));
+}
+
+/**
+ * Writes planned results inside `tx`: states, signals, timelines and notices in one statement,
+ * then the alerts owed and the wake-ups to schedule, for the rows written. Timers, workers,
+ * metrics and the cache are told after commit. Returns the ids of the jobs written or found
+ * unchanged; a job missing from it changed since it was read, and nothing of it was written.
+ */
+export async function writePlanned(deps: JudgeDeps, tx: Transaction, writes: Writes): Promise<Set<number>> {
+  const written = await saveSteps(tx, CHANGES_CHANNEL, writes.saves);
+  const saved = new Set(writes.saves.map((s) => s.jobId));
+  const done = new Set<number>([...writes.after.keys()].filter((id) => !saved.has(id)));
+  const versions = new Map(written.map((w) => [w.id, w]));
+  for (const w of written) done.add(w.id);
+  const owing = writes.owing.filter((o) => done.has(o.job.id));
   if (owing.length > 0) await recordAlerts(deps, tx, owing);
-  await queueWakes(deps, tx, wakes);
+  await queueWakes(deps, tx, writes.wakes.filter((w) => done.has(w.jobId)).map((w) => w.at));
   tx.afterCommit(() => {
-    for (const { steps } of judged) for (const r of steps) deps.metrics.countStep(r);
+    for (const [id, { judged, row }] of writes.after) {
+      if (!done.has(id)) { deps.jobs.forget(row.ping_key, row.name); continue; }
+      const w = versions.get(id);
+      deps.jobs.put(w ? { ...row, version: w.version, updated_at: w.updated_at } : row);
+      for (const r of judged.steps) deps.metrics.countStep(r);
+    }
   });
+  return done;
+}
+
+/**
+ * Writes the results of jobs judged from rows `tx` holds locked: states, signals, timelines and
+ * notices in one statement, then the alerts owed and the wake-ups to schedule.
+ */
+export async function persistSteps(deps: JudgeDeps, tx: Transaction, judged: Judged[]): Promise<void> {
+  await writePlanned(deps, tx, planWrites(judged, true));
 }
 
 /** Judges one event for one job in its own transaction; null when the job no longer exists. */

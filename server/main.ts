@@ -17,6 +17,7 @@ import { createDownloads } from './downloads.js';
 import { createHttpServer } from './http.js';
 import { createWebView } from './web.js';
 import { wakeDue, type JudgeDeps } from './judge.js';
+import { JobCache } from './job-cache.js';
 import { Metrics } from './metrics.js';
 import { metricsAccess } from './metrics-access.js';
 import { RateLimiter } from './api/rate-limit.js';
@@ -104,7 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const metrics = new Metrics();
   const ticks = new TickWorker(boss);
   const deliverer = new Deliverer(db, boss, alertSettings, { log, onResult: (status) => metrics.countDelivery(status) });
-  const judging: JudgeDeps = { db, boss, waker: ticks.waker, alertWaker: deliverer.waker, metrics };
+  const judging: JudgeDeps = { db, boss, waker: ticks.waker, alertWaker: deliverer.waker, metrics, jobs: new JobCache() };
   const deps: ServerDeps = {
     ...judging, metrics, log, startedAt: Date.now(), alertSettings,
     pingLimiter: new RateLimiter(pingRate, pingRate * 2),

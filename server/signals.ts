@@ -6,12 +6,12 @@
 // in one statement. A lone signal is written at once; under load, the lock-judge-write cycle and
 // its commit are paid per batch instead of per signal.
 import type { Judged, JudgeDeps } from './judge.js';
-import { persistSteps } from './judge.js';
+import { needsTransaction, persistSteps, planWrites, writePlanned } from './judge.js';
 import type { Status } from '../schema/vocabulary.js';
 import type { SignalEvent, Step } from './core/state.js';
 import { step } from './core/status.js';
-import { lockJobsByPingKey } from './db/jobs.js';
-import { isUnavailable, transact } from './db/port.js';
+import { lockJobsByPingKey, type JobRow } from './db/jobs.js';
+import { alone, isUnavailable, transact, type Transaction } from './db/port.js';
 
 export interface IncomingSignal {
   pingKey: string;
@@ -40,38 +40,68 @@ export async function recordSignal(deps: JudgeDeps, s: IncomingSignal, now = Dat
   return outcome!;
 }
 
-/** Records signals in one transaction, in the order given; outcomes in the same order. */
+/**
+ * Records signals, in the order given; outcomes in the same order. When every job of the batch is
+ * in this process's cache (server/job-cache.ts), the signals are judged from it and written in one
+ * statement, without a transaction around it when they owe no alert and queue no tick; the rows
+ * that changed since they were cached are not written, and their signals are recorded again the
+ * locked way. Otherwise the jobs are locked, judged and written in one transaction.
+ */
 export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
+  const cached: JobRow[] = [];
+  for (const { signal } of batch) {
+    const row = deps.jobs.get(signal.pingKey, signal.job);
+    if (!row) return recordLocked(deps, batch);
+    cached.push(row);
+  }
+  const { judged, outcomes } = judgeBatch(cached, batch);
+  const writes = planWrites([...judged.values()].filter((j) => j.steps.length > 0), false);
+  const write = (tx: Transaction) => writePlanned(deps, tx, writes);
+  const done = needsTransaction(deps, writes) ? await transact(deps.db, write) : await alone(deps.db, write);
+  const again = batch.map((r, i) => ({ r, i })).filter(({ i }) => !done.has(cached[i]!.id));
+  if (again.length > 0) {
+    const redone = await recordLocked(deps, again.map(({ r }) => r));
+    again.forEach(({ i }, k) => { outcomes[i] = redone[k]!; });
+  }
+  return outcomes;
+}
+
+/** Locks the batch's jobs, judges the signals and writes the results in one transaction. */
+async function recordLocked(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
   return transact(deps.db, async (tx) => {
     const keys = new Map<string, { pingKey: string; name: string }>();
     for (const { signal } of batch) keys.set(jobKey(signal.pingKey, signal.job), { pingKey: signal.pingKey, name: signal.job });
-    const rows = await lockJobsByPingKey(tx, [...keys.values()]);
-    const judged = new Map<string, Judged>();
-    for (const row of rows) judged.set(jobKey(row.ping_key, row.name), { job: row, spec: row.spec, steps: [], signals: [], stored: row.next_check_at });
-
-    const outcomes = batch.map(({ signal: s, now }): SignalOutcome => {
-      const j = judged.get(jobKey(s.pingKey, s.job));
-      // Unknown key or job: nothing is stored (SPEC §3).
-      if (!j) return { ok: false, reason: 'not_found' };
-      const state = j.steps.at(-1)?.state ?? j.job.state;
-      const replayed = s.occurredAt !== null;
-      const at = s.occurredAt ?? now;
-      const isJudged = state.paused === null;
-      const event: SignalEvent = {
-        type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
-        message: s.kind === 'log' && s.body ? firstLine(s.body) : null, output: s.body,
-      };
-      const r: Step = step(j.spec, state, event, now);
-      j.steps.push(r);
-      j.signals.push({
-        kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged: isJudged,
-        rid: s.rid, exit_code: s.exitCode, duration_ms: s.durationMs, host: s.host, user_agent: s.userAgent, body: s.body, body_cut_bytes: s.bodyCutBytes,
-      });
-      return { ok: true, project: j.job.project, job: j.job.name, status: r.state.status, judged: isJudged };
-    });
+    const { judged, outcomes } = judgeBatch(await lockJobsByPingKey(tx, [...keys.values()]), batch);
     await persistSteps(deps, tx, [...judged.values()].filter((j) => j.steps.length > 0));
     return outcomes;
   });
+}
+
+/** Judges each signal, in order, from the state the one before it left its job in. */
+function judgeBatch(rows: JobRow[], batch: Received[]): { judged: Map<string, Judged>; outcomes: SignalOutcome[] } {
+  const judged = new Map<string, Judged>();
+  for (const row of rows) judged.set(jobKey(row.ping_key, row.name), { job: row, spec: row.spec, steps: [], signals: [], stored: row.next_check_at });
+  const outcomes = batch.map(({ signal: s, now }): SignalOutcome => {
+    const j = judged.get(jobKey(s.pingKey, s.job));
+    // Unknown key or job: nothing is stored (SPEC §3).
+    if (!j) return { ok: false, reason: 'not_found' };
+    const state = j.steps.at(-1)?.state ?? j.job.state;
+    const replayed = s.occurredAt !== null;
+    const at = s.occurredAt ?? now;
+    const isJudged = state.paused === null;
+    const event: SignalEvent = {
+      type: 'signal', kind: s.kind, at, rid: s.rid, exitCode: s.exitCode, durationMs: s.durationMs, host: s.host, replayed,
+      message: s.kind === 'log' && s.body ? firstLine(s.body) : null, output: s.body,
+    };
+    const r: Step = step(j.spec, state, event, now);
+    j.steps.push(r);
+    j.signals.push({
+      kind: s.kind, received_at: new Date(now).toISOString(), occurred_at: new Date(at).toISOString(), replayed, judged: isJudged,
+      rid: s.rid, exit_code: s.exitCode, duration_ms: s.durationMs, host: s.host, user_agent: s.userAgent, body: s.body, body_cut_bytes: s.bodyCutBytes,
+    });
+    return { ok: true, project: j.job.project, job: j.job.name, status: r.state.status, judged: isJudged };
+  });
+  return { judged, outcomes };
 }
 
 export interface SignalQueueOptions {

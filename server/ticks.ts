@@ -49,15 +49,20 @@ export async function scheduleWakes(
   // already: most starts move a job's wake-up (its overrun check) to a 100 ms boundary some other
   // job's start has just taken, and skipping the insert saves a statement per signal batch. A
   // tick about to fire is queued again, as it may run before this transaction commits.
-  const soon = Date.now() + 5000;
   for (const at of times) {
     const t = tickJob(at);
-    if (queued?.has(t.data.at) && t.data.at > soon) continue;
+    if (queued && isQueued(queued, at)) continue;
     ticks.set(t.data.at, t);
   }
   if (ticks.size === 0) return [];
   await boss.insert(queue, [...ticks.values()], { db: bossDb(tx) });
   return [...ticks.keys()];
+}
+
+/** Whether the tick for a wake-up at `at` is queued already, by this process, and far enough away to stay so. */
+export function isQueued(queued: Waker, at: number): boolean {
+  const tick = tickJob(at).data.at;
+  return queued.has(tick) && tick > Date.now() + 5000;
 }
 
 /**

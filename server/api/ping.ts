@@ -120,6 +120,8 @@ async function parseSignal(req: IncomingMessage, url: URL): Promise<IncomingSign
  */
 export async function readBody(req: IncomingMessage): Promise<{ body: string | null; cut: number }> {
   const declared = Number(req.headers['content-length'] ?? 0);
+  // Most signals carry no body: nothing to wait for (Node discards an unread empty body itself).
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return { body: null, cut: 0 };
   if (declared > MAX_SIGNAL_BODY_BYTES) throw new BadRequest(413, `Body too large: at most ${MAX_SIGNAL_BODY_BYTES} bytes are accepted, and the last ${KEPT_OUTPUT_BYTES} are kept`);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -143,6 +145,7 @@ export async function readBody(req: IncomingMessage): Promise<{ body: string | n
 
 function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  // With its length, the answer goes out whole in one write, not chunked.
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }

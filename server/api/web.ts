@@ -7,7 +7,8 @@ import { dailyStrip, outcomesOf } from '../core/history.js';
 import { upcomingRuns } from '../core/windows.js';
 import { getBadgeKey, rotateBadgeKey } from '../db/badges.js';
 import { getJob, type JobRow } from '../db/jobs.js';
-import { jobRevisions, latestReasons, outcomeRows, timelineWithOutput, type RevisionSummary } from '../db/job-page.js';
+import { jobRevisions, latestReasons, outcomeRows, type RevisionSummary } from '../db/job-page.js';
+import { listTimeline } from '../db/timeline.js';
 import { findProjectByName } from '../db/projects.js';
 import type { Queryable } from '../db/port.js';
 import { assertCanRead, assertCanWrite, authed, mayWrite, router } from './trpc.js';
@@ -76,9 +77,9 @@ export const webRouter = router({
     .input(jobRef.extend({ limit: z.number().int().min(1).max(100).default(25), before: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => {
       const job = await readJob(ctx.deps.db, ctx.principal, input);
-      const rows = await timelineWithOutput(ctx.deps.db, job.id, input.limit, input.before ?? null);
+      const rows = await listTimeline(ctx.deps.db, job.id, input.limit, input.before ?? null);
       return {
-        entries: rows.map((r) => ({ ...timelineView(r), output: r.body, outputCutBytes: r.body_cut_bytes ?? 0 })),
+        entries: rows.map((r) => ({ ...timelineView(r), output: r.output, outputCutBytes: r.output_cut_bytes ?? 0 })),
         nextBefore: rows.length === input.limit ? rows.at(-1)!.id : null,
       };
     }),

@@ -1,5 +1,5 @@
 // What the web view's job page reads beyond the job itself: the entries that say why it is in its
-// state, its outcomes over the last days, its timeline with each run's output, its revision.
+// state, its outcomes over the last days, its revision (its timeline is server/db/timeline.ts's).
 import type { OutcomeRow } from '../core/history.js';
 import type { Queryable } from './port.js';
 import type { TimelineRow } from './timeline.js';
@@ -27,24 +27,6 @@ export async function outcomeRows(db: Queryable, jobId: number, since: number, l
     `select data->>'to' as "to" from timeline where job_id = $1 and kind = 'transition' and at < to_timestamp($2::float8 / 1000)
      order by id desc limit 1`, [jobId, since]);
   return { rows, healthBefore: before?.to ?? null };
-}
-
-export interface TimelineOutputRow extends TimelineRow { body: string | null; body_cut_bytes: number | null }
-
-/**
- * A page of the timeline, newest first, with the output a finished run or a log signal sent: the
- * signal written at the same moment as the entry (a signal's time is its entry's time).
- */
-export async function timelineWithOutput(db: Queryable, jobId: number, limit: number, before: number | null): Promise<TimelineOutputRow[]> {
-  return db.query<TimelineOutputRow>(
-    `select t.id, t.at, t.kind, t.message, t.data, o.body, o.body_cut_bytes
-     from timeline t left join lateral (
-       select s.body, s.body_cut_bytes from signals s
-       where s.job_id = t.job_id and s.kind <> 'start' and s.body is not null and s.body <> ''
-         and s.occurred_at between t.at - interval '1 millisecond' and t.at + interval '1 millisecond'
-       order by s.id desc limit 1) o on (t.data ? 'finishedAt' or t.kind = 'log')
-     where t.job_id = $1 and ($3::bigint is null or t.id < $3) order by t.id desc limit $2`,
-    [jobId, limit, before]);
 }
 
 export interface RevisionSummary { number: number; commit_sha: string | null; ref: string | null; author: string | null; created_at: Date }

@@ -17,9 +17,14 @@ export interface JobRow {
   next_check_at: number | null;
   /** For Healthchecks-style URLs, /ping/{uuid} (migration 008). */
   uuid: string;
+  /**
+   * The row's version: Postgres's xmin, which every update of the row changes (locking it does
+   * not). A write that names it changes the row only if nobody has since (saveSteps).
+   */
+  version: string;
 }
 
-const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at, j.uuid::text as uuid,
+const SELECT = `select j.id, j.project_id, p.name as project, p.ping_key, j.name, j.spec, j.state, j.updated_at, j.uuid::text as uuid, j.xmin::text as version,
   (extract(epoch from j.next_check_at) * 1000)::float8 as next_check_at
   from jobs j join projects p on p.id = j.project_id`;
 
@@ -86,15 +91,15 @@ export async function insertJobs(
   db: Queryable, project: { id: number; name: string; ping_key: string }, rows: Array<{ spec: JobSpec; state: JobState }>,
 ): Promise<JobRow[]> {
   if (rows.length === 0) return [];
-  const inserted = await db.query<{ id: number; name: string; updated_at: Date; uuid: string }>(
+  const inserted = await db.query<{ id: number; name: string; updated_at: Date; uuid: string; version: string }>(
     `insert into jobs (project_id, name, spec, state, status)
      select $1, r->'spec'->>'name', r->'spec', r->'state', r->'state'->>'status'
      from jsonb_array_elements($2::text::jsonb) as r
-     returning id, name, updated_at, uuid::text as uuid`,
+     returning id, name, updated_at, uuid::text as uuid, xmin::text as version`,
     [project.id, JSON.stringify(rows)]);
   const byName = new Map(rows.map((r) => [r.spec.name, r]));
-  return inserted.map(({ id, name, updated_at, uuid }) => ({
-    id, project_id: project.id, project: project.name, ping_key: project.ping_key, name, uuid,
+  return inserted.map(({ id, name, updated_at, uuid, version }) => ({
+    id, project_id: project.id, project: project.name, ping_key: project.ping_key, name, uuid, version,
     spec: byName.get(name)!.spec, state: byName.get(name)!.state, updated_at, next_check_at: null,
   }));
 }
@@ -117,6 +122,12 @@ export async function lockJobsByPingKey(db: Queryable, keys: Array<{ pingKey: st
 
 export interface SavedStep {
   jobId: number;
+  /**
+   * When the row was not locked: the version it was judged from, and the ping key and name it was
+   * reached by. The row is written only if it is still at that version and still reached so;
+   * otherwise nothing of this step is written. Null for a row this transaction holds locked.
+   */
+  expected: { version: string; pingKey: string; name: string } | null;
   /** The job's spec when it changed (a config step); otherwise the stored one is kept. */
   spec: JobSpec | null;
   state: JobState;
@@ -128,39 +139,39 @@ export interface SavedStep {
   nextCheckAt: number | null;
 }
 
+/** A row saveSteps wrote, with its new version. */
+export interface WrittenRow { id: number; version: string; updated_at: Date }
+
 /**
- * Everything a set of judgements writes, in one statement: the signals, the timeline entries, the
- * jobs' new states and a NOTIFY per job. One round trip keeps the rows' locks short, and a batch of
- * signals costs one statement however many jobs it touches.
+ * Everything a set of judgements writes, in one statement: the jobs' new states, their signals and
+ * timeline entries and a NOTIFY per job. One round trip keeps the rows' locks short, and a batch of
+ * signals costs one statement however many jobs it touches. A step with `expected` is written only
+ * if its row is unchanged since it was read (see SavedStep); the rows written are returned, and a
+ * step whose row is not among them wrote nothing at all.
  */
-export async function saveSteps(db: Queryable, channel: string, steps: SavedStep[]): Promise<void> {
-  if (steps.length === 0) return;
-  await db.query(
+export async function saveSteps(db: Queryable, channel: string, steps: SavedStep[]): Promise<WrittenRow[]> {
+  if (steps.length === 0) return [];
+  return db.query<WrittenRow>(
     `with s as (
        select (v->>'jobId')::bigint as job_id, v from jsonb_array_elements($1::text::jsonb) as v),
+     upd as (
+       update jobs set spec = coalesce(nullif(s.v->'spec', 'null'::jsonb), jobs.spec), state = s.v->'state', status = s.v->'state'->>'status',
+         updated_at = now(), next_check_at = to_timestamp((s.v->>'nextCheckAt')::float8 / 1000)
+       from s where jobs.id = s.job_id and jobs.id = any(array(select jsonb_array_elements_text($3::text::jsonb)::bigint))
+         and (s.v->'expected' = 'null'::jsonb or (jobs.xmin = (s.v->'expected'->>'version')::xid and jobs.name = s.v->'expected'->>'name'
+           and exists (select 1 from projects p where p.id = jobs.project_id and p.ping_key = s.v->'expected'->>'pingKey')))
+       returning jobs.id, jobs.xmin::text as version, jobs.updated_at),
+     ok as (select s.job_id, s.v from s join upd on upd.id = s.job_id),
      sig as (
        insert into signals (job_id, kind, received_at, occurred_at, replayed, judged, rid, exit_code, duration_ms, host, user_agent, body, body_cut_bytes)
-       select s.job_id, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
-       from s cross join lateral jsonb_populate_recordset(null::signals, s.v->'signals') as r
-       returning id, job_id, kind, occurred_at),
-     -- An entry a signal wrote itself (data.signal) is linked to that signal's row, which holds
-     -- its output: the same job, kind and moment, among this statement's own rows. They are
-     -- looked up in one map: a subquery correlated with each entry made the statement a hundred
-     -- times slower on Postgres.
-     links as (
-       select jsonb_object_agg(g.job_id || '/' || g.kind || '/' || (extract(epoch from g.occurred_at) * 1000)::bigint, g.id) as m from sig g),
+       select ok.job_id, r.kind, r.received_at, r.occurred_at, r.replayed, r.judged, r.rid, r.exit_code, r.duration_ms, r.host, r.user_agent, r.body, r.body_cut_bytes
+       from ok cross join lateral jsonb_populate_recordset(null::signals, ok.v->'signals') as r),
      tl as (
        insert into timeline (job_id, at, kind, message, data)
-       select s.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message',
-         case when e->'data'->>'signal' is null then e->'data' else e->'data' || jsonb_strip_nulls(jsonb_build_object('signalId',
-           (select m from links) -> (s.job_id || '/' || (e->'data'->>'signal') || '/' || round((e->>'at')::float8)::bigint))) end
-       from s cross join lateral jsonb_array_elements(s.v->'timeline') as e
-       returning id),
-     n as (select pg_notify($2, s.v->>'notice') from s)
-     update jobs set spec = coalesce(nullif(s.v->'spec', 'null'::jsonb), jobs.spec), state = s.v->'state', status = s.v->'state'->>'status',
-       updated_at = now(), next_check_at = to_timestamp((s.v->>'nextCheckAt')::float8 / 1000)
-     from s where jobs.id = s.job_id and (select count(*) from n) > 0
-       and jobs.id = any(array(select jsonb_array_elements_text($3::text::jsonb)::bigint))`,
+       select ok.job_id, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       from ok cross join lateral jsonb_array_elements(ok.v->'timeline') as e),
+     n as (select pg_notify($2, ok.v->>'notice') from ok)
+     select id, version, updated_at from upd where (select count(*) from n) >= 0`,
     [JSON.stringify(steps), channel, JSON.stringify(steps.map((s) => s.jobId))]);
 }
 

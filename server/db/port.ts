@@ -39,6 +39,18 @@ export async function transact<T>(db: Database, fn: (tx: Transaction) => Promise
   return result;
 }
 
+/**
+ * Like transact(), for work that writes with a single statement: it runs outside a transaction
+ * (the statement commits on its own), saving the BEGIN and COMMIT round trips, and what it asked
+ * for runs once that statement has returned.
+ */
+export async function alone<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const hooks: Array<() => void> = [];
+  const result = await fn({ query: (text, params) => db.query(text, params), afterCommit: (f) => { hooks.push(f); } });
+  for (const f of hooks) f();
+  return result;
+}
+
 /** An error from the database layer that means "the database is unavailable", not "bad query". */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
