@@ -67,3 +67,10 @@ export const STATUS_COLOUR: Record<Status, StateColour> = {
   on_schedule: 'green', late: 'yellow', failed: 'red', missing: 'red', overrunning: 'magenta',
   running: 'cyan', paused: 'gray', pending: 'blue',
 };
+
+/**
+ * Outcomes a job's state keeps for the dashboard's history strip, which is at most this wide. The
+ * state is written with every signal: the 30 kept before were 80 % of its JSON, sent, parsed and
+ * stored on every write; older outcomes are in the timeline.
+ */
+export const HISTORY_KEPT = 16;

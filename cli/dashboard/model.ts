@@ -1,5 +1,5 @@
 // The dashboard's pure logic: order, filters, column widths, and what its columns say.
-import { STATUSES, type Status } from '../../schema/vocabulary.js';
+import { HISTORY_KEPT, STATUSES, type Status } from '../../schema/vocabulary.js';
 import { formatElapsed } from '../../server/core/format.js';
 import { relative, stateLabel } from '../output/states.js';
 import type { JobView } from '../client.js';
@@ -84,7 +84,7 @@ function cellText(key: Column['key'], j: JobView, now: number): string {
 }
 
 /** Past these, a column is cut (with …) rather than widened; the job name takes what is left. */
-const MAX_WIDTH: Record<Column['key'], number> = { state: 11, job: 64, project: 20, tags: 24, last: 24, took: 10, deadline: 12, history: 16 };
+const MAX_WIDTH: Record<Column['key'], number> = { state: 11, job: 64, project: 20, tags: 24, last: 24, took: 10, deadline: 12, history: HISTORY_KEPT };
 /** The order in which columns give up room when the terminal is too narrow (least needed first), and how far. */
 const SHRINK_ORDER: Column['key'][] = ['tags', 'project', 'history', 'took', 'deadline', 'state', 'last'];
 const MIN_WIDTH: Record<Column['key'], number> = { state: 7, job: 10, project: 7, tags: 4, last: 10, took: 4, deadline: 6, history: 3 };

@@ -5,7 +5,7 @@
 import type { JobSpec } from '../../schema/types.js';
 import { describeSchedule, formatClock, formatClockIn, formatElapsed, formatZoned } from './format.js';
 import { nextDue } from './windows.js';
-import { BAD, MAX_REPLAY_AGE_MS, STATUS_LABEL, type Health } from '../../schema/vocabulary.js';
+import { BAD, HISTORY_KEPT, MAX_REPLAY_AGE_MS, STATUS_LABEL, type Health } from '../../schema/vocabulary.js';
 import {
   cloneState, statusOf, type AlertIntent, type JobEvent, type JobState,
   type OpenRun, type RunTiming, type SignalEvent, type Step, type TimelineEntry,
@@ -17,7 +17,6 @@ export const CHECK_LAG_MS = 15_000;
 const MAX_ENTRIES_PER_CATCH_UP = 20;
 const MAX_OPEN_RUNS = 20;
 const MAX_UNJUDGED = 50;
-const HISTORY = 30;
 /** Of a signal's output, an alert quotes the end, this many characters. */
 const ALERT_OUTPUT_CHARS = 2000;
 
@@ -452,7 +451,7 @@ function windowText(ctx: Ctx, due: number): string {
 
 function pushHistory(s: JobState, at: number, outcome: Health): void {
   s.history.push({ at, outcome });
-  if (s.history.length > HISTORY) s.history.splice(0, s.history.length - HISTORY);
+  if (s.history.length > HISTORY_KEPT) s.history.splice(0, s.history.length - HISTORY_KEPT);
 }
 
 function signalData(e: SignalEvent): Record<string, unknown> {
