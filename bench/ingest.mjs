@@ -4,7 +4,9 @@
 // Targets (Postgres): ≥ 0.8 × baseline signals/s; server CPU ≤ 100 µs per signal; p99 ≤ 20 ms at
 // 1,000 signals/s in every one of PAKYAS_BENCH_PACED_RUNS (10) consecutive runs.
 // `node bench/ingest.mjs pglite` runs the same load on the embedded database and reports the
-// ratio to Postgres.
+// ratio to Postgres. PAKYAS_BENCH_SERVERS=2 spreads the clients over two `pakyas server` processes
+// on the one Postgres (docs/scaling.md); PAKYAS_BENCH_WEB_OPEN=1 measures with the web view open;
+// PAKYAS_BENCH_PROFILE=DIR writes the server's CPU profile (bench/profile-summary.mjs reads it).
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -60,13 +62,14 @@ function connection(url) {
 }
 
 /** Sends signals from CLIENTS loops for SECONDS; with `rate`, paces the total to that many per second. */
-async function load(url, pingKey, rate) {
+async function load(urls, pingKey, rate) {
   const latencies = [];
   let errors = 0;
   const end = Date.now() + SECONDS * 1000;
   const open = new Map();
-  const client = async () => {
-    const conn = connection(url);
+  const client = async (c) => {
+    // With several servers (PAKYAS_BENCH_SERVERS), the clients are spread over them.
+    const conn = connection([urls].flat()[c % [urls].flat().length]);
     let next = performance.now();
     try {
       while (Date.now() < end) {
@@ -91,7 +94,7 @@ async function load(url, pingKey, rate) {
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CLIENTS }, () => client()));
+  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
   const seconds = (performance.now() - t0) / 1000;
   return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, sent: latencies.length };
 }
@@ -123,6 +126,7 @@ COMMIT;
 
 const PACED_RUNS = Number(process.env.PAKYAS_BENCH_PACED_RUNS ?? 10);
 const WEB_OPEN = process.env.PAKYAS_BENCH_WEB_OPEN === '1';
+const SERVERS = Number(process.env.PAKYAS_BENCH_SERVERS ?? 1);
 
 /**
  * PAKYAS_BENCH_WEB_OPEN=1: ingest at full load with no web view, then with the web view open in
@@ -158,25 +162,29 @@ async function withWebView(s, pingKey) {
 const results = {};
 for (const kind of kinds) {
   const s = await spawnServer(kind);
+  const servers = [s];
+  for (let i = 1; i < (kind === 'postgres' ? SERVERS : 1); i++) servers.push(await spawnServer(kind, { schema: s.schema }));
+  const urls = servers.map((x) => x.url);
   try {
     const client = createClient({ server: s.url, token: ADMIN });
     const jobs = Array.from({ length: JOBS }, (_, i) => jobSpec(`job-${i}`));
     const applied = await client.projects.applyConfig.mutate({ config: { project: 'ingest', jobs, channels: [], routes: [] }, source, expectedRevision: null });
-    await load(s.url, applied.pingKey, null).catch(() => null); // warm up
+    await load(urls, applied.pingKey, null).catch(() => null); // warm up
     if (WEB_OPEN && kind === 'postgres') await withWebView(s, applied.pingKey);
-    const cpu = cpuSplit(s.child.pid);
+    const split = () => servers.map((x) => cpuSplit(x.child.pid)).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }));
+    const cpu = split();
     const pgCpu = postgresCpuSeconds();
     const own = process.cpuUsage();
-    const max = await load(s.url, applied.pingKey, null);
+    const max = await load(urls, applied.pingKey, null);
     const ownCpu = process.cpuUsage(own);
-    const after = cpuSplit(s.child.pid);
+    const after = split();
     const maxPgCpu = postgresCpuSeconds() - pgCpu;
     const perSignal = (seconds) => (seconds / max.sent) * 1e6;
     const serverMicros = perSignal(after.user - cpu.user + after.system - cpu.system);
     const paced = [];
-    for (let i = 0; i < (kind === 'postgres' ? PACED_RUNS : 1); i++) paced.push(await load(s.url, applied.pingKey, 1000));
+    for (let i = 0; i < (kind === 'postgres' ? PACED_RUNS : 1); i++) paced.push(await load(urls, applied.pingKey, 1000));
     results[kind] = { max, paced, serverMicros };
-    console.log(`${kind}: ${fmt(max.perSecond, 0)} signals/s at full load (p50 ${fmt(max.p50)} ms, p99 ${fmt(max.p99)} ms, ${max.errors} errors)`);
+    console.log(`${kind}${servers.length > 1 ? `, ${servers.length} server processes` : ''}: ${fmt(max.perSecond, 0)} signals/s at full load (p50 ${fmt(max.p50)} ms, p99 ${fmt(max.p99)} ms, ${max.errors} errors)`);
     // CPU per signal varies less than signals/s on a shared machine: it compares code, not load.
     console.log(`${kind} server CPU per signal at full load: ${fmt(serverMicros, 0)} µs (user ${fmt(perSignal(after.user - cpu.user), 0)}, system ${fmt(perSignal(after.system - cpu.system), 0)}; target ≤ 100 µs → ratio ${fmt(serverMicros / 100, 2)})`
       + (kind === 'postgres' ? `; Postgres CPU per signal: ${fmt(perSignal(maxPgCpu), 0)} µs` : '')
@@ -185,6 +193,7 @@ for (const kind of kinds) {
     console.log(`${kind} paced at 1,000/s, ${paced.length} run(s) of ${SECONDS} s: p99 ${paced.map((r) => fmt(r.p99)).join(', ')} ms; achieved ${paced.map((r) => fmt(r.perSecond, 0)).join(', ')}/s; `
       + `${met} of ${paced.length} runs met p99 ≤ 20 ms (target: every run)`);
   } finally {
+    for (const x of servers.slice(1)) await x.stop({ keep: true });
     await s.stop();
   }
 }

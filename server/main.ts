@@ -114,6 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // batch but idle time between; 4 → batches of 3 and more commits; docs/performance.md).
     signals: new SignalQueue(judging, {
       concurrency: db.kind === 'pglite' ? 1 : 2, maxBatch: 200, onTransaction: () => { metrics.signalTransactions++; },
+      onWrite: (how) => { metrics.signalWrites.set(how, (metrics.signalWrites.get(how) ?? 0) + 1); },
     }),
   };
 

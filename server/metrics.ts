@@ -14,6 +14,8 @@ export class Metrics {
   httpErrors = 0;
   /** Transactions that wrote signals: with group commit, fewer than the signals. */
   signalTransactions = 0;
+  /** Signal batches by how they were written (server/signals.ts, BatchWrite). */
+  readonly signalWrites = new Map<string, number>();
   /** Rows deleted by retention passes, by table; each present from the start, as counters should be. */
   readonly pruned = new Map<string, number>([['signals', 0], ['timeline', 0], ['alerts', 0], ['deliveries', 0]]);
 
@@ -56,6 +58,8 @@ export function renderMetrics(m: Metrics, jobs: Array<{ project: string; job: st
   for (const [k, v] of m.signals) out.push(`pakyas_signals_total{kind="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_signal_transactions_total Transactions that stored signals (signals are written in batches under load).', '# TYPE pakyas_signal_transactions_total counter');
   out.push(`pakyas_signal_transactions_total ${m.signalTransactions}`);
+  out.push('# HELP pakyas_signal_batches_total Signal batches by how they were written: statement (judged from this process\'s copy of the jobs, one statement), transaction (the same, with alerts or ticks), locked (jobs read and locked first: not cached here, or changed since).', '# TYPE pakyas_signal_batches_total counter');
+  for (const [k, v] of m.signalWrites) out.push(`pakyas_signal_batches_total{write="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_transitions_total Health transitions judged by this process, by new health.', '# TYPE pakyas_transitions_total counter');
   for (const [k, v] of m.transitions) out.push(`pakyas_transitions_total{to="${esc(k)}"} ${v}`);
   out.push('# HELP pakyas_alerts_total Alerts owed by transitions judged by this process.', '# TYPE pakyas_alerts_total counter');

@@ -47,24 +47,33 @@ export async function recordSignal(deps: JudgeDeps, s: IncomingSignal, now = Dat
  * that changed since they were cached are not written, and their signals are recorded again the
  * locked way. Otherwise the jobs are locked, judged and written in one transaction.
  */
-export async function recordSignals(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
+export async function recordSignals(deps: JudgeDeps, batch: Received[], told: (how: BatchWrite) => void = () => {}): Promise<SignalOutcome[]> {
   const cached: JobRow[] = [];
   for (const { signal } of batch) {
     const row = deps.jobs.get(signal.pingKey, signal.job);
-    if (!row) return recordLocked(deps, batch);
+    if (!row) { told('locked'); return recordLocked(deps, batch); }
     cached.push(row);
   }
   const { judged, outcomes } = judgeBatch(cached, batch);
   const writes = planWrites([...judged.values()].filter((j) => j.steps.length > 0), false);
   const write = (tx: Transaction) => writePlanned(deps, tx, writes);
-  const done = needsTransaction(deps, writes) ? await transact(deps.db, write) : await alone(deps.db, write);
+  const inTransaction = needsTransaction(deps, writes);
+  told(inTransaction ? 'transaction' : 'statement');
+  const done = inTransaction ? await transact(deps.db, write) : await alone(deps.db, write);
   const again = batch.map((r, i) => ({ r, i })).filter(({ i }) => !done.has(cached[i]!.id));
   if (again.length > 0) {
+    told('locked');
     const redone = await recordLocked(deps, again.map(({ r }) => r));
     again.forEach(({ i }, k) => { outcomes[i] = redone[k]!; });
   }
   return outcomes;
 }
+
+/**
+ * How a batch was written: one statement on its own, one statement with alerts or ticks in a
+ * transaction, or (jobs not cached, or changed since) locked in a transaction. For /metrics.
+ */
+export type BatchWrite = 'statement' | 'transaction' | 'locked';
 
 /** Locks the batch's jobs, judges the signals and writes the results in one transaction. */
 async function recordLocked(deps: JudgeDeps, batch: Received[]): Promise<SignalOutcome[]> {
@@ -109,8 +118,10 @@ export interface SignalQueueOptions {
   concurrency: number;
   /** Signals in one transaction at most. */
   maxBatch: number;
-  /** Told of each transaction and how many signals it carried (for /metrics). */
+  /** Told of each batch written and how many signals it carried (for /metrics). */
   onTransaction?: (signals: number) => void;
+  /** Told how each batch was written (for /metrics); a batch written again locked is told twice. */
+  onWrite?: (how: BatchWrite) => void;
 }
 
 /**
@@ -158,7 +169,7 @@ export class SignalQueue {
 
   private async run(batch: SignalQueue['waiting']): Promise<void> {
     try {
-      const outcomes = await recordSignals(this.deps, batch);
+      const outcomes = await recordSignals(this.deps, batch, this.options.onWrite);
       this.options.onTransaction?.(batch.length);
       batch.forEach((item, i) => item.resolve(outcomes[i]!));
     } catch (err) {

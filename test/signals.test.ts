@@ -201,6 +201,24 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
   });
   const transactions = async () => Number(/pakyas_signal_transactions_total (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
 
+  it('writes a batch for jobs it has just written in one statement, and says so in /metrics', async () => {
+    const p = await project([job('cached')]);
+    const batches = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return (write: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`pakyas_signal_batches_total{write="${write}"} `));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
+    };
+    const before = await batches();
+    // The apply wrote the job, so this process has it; a success owes no alert and moves no wake-up earlier.
+    expect((await fetch(`${server.url}/ping/${p.pingKey}/cached`)).status).toBe(200);
+    const after = await batches();
+    expect(after('statement')).toBe(before('statement') + 1);
+    expect(after('locked')).toBe(before('locked'));
+    expect((await p.status('cached')).state).toBe('on_schedule');
+  });
+
   it('writes signals that arrive together in shared transactions, and answers each on its own', async () => {
     const p = await project([job('a'), job('b'), job('c'), job('d')]);
     const before = await transactions();
