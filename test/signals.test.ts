@@ -210,12 +210,12 @@ describe.each(backends)('signals over HTTP on %s', (backend) => {
         return line ? Number(line.split(' ')[1]) : 0;
       };
     };
-    const before = await batches();
+    const earlier = await batches();
     // The apply wrote the job, so this process has it; a success owes no alert and moves no wake-up earlier.
     expect((await fetch(`${server.url}/ping/${p.pingKey}/cached`)).status).toBe(200);
-    const after = await batches();
-    expect(after('statement')).toBe(before('statement') + 1);
-    expect(after('locked')).toBe(before('locked'));
+    const later = await batches();
+    expect(later('statement')).toBe(earlier('statement') + 1);
+    expect(later('locked')).toBe(earlier('locked'));
     expect((await p.status('cached')).state).toBe('on_schedule');
   });
 
