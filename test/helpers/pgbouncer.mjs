@@ -78,6 +78,7 @@ export async function startPgbouncer({ target, databases, poolSize = 5, settings
   });
   return {
     port,
+    pid: child.pid,
     /** A URL of database `name` through this PgBouncer. */
     url(name) {
       const u = new URL(target);
