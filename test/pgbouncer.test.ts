@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../cli/client.js';
 import { openPostgres } from '../server/db/postgres.js';
 import { runCli } from './helpers/cli.js';
+import { faultProxy } from './helpers/fault-proxy.js';
 import { findPgbouncer, startPgbouncer } from './helpers/pgbouncer.mjs';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
@@ -104,6 +105,23 @@ describe.skipIf(skipped)(`the server behind PgBouncer in transaction mode${skipp
     }
   }, 30_000);
 
+  it('passes array parameters through the pooler, whose connections do not fetch Postgres\'s array types', async () => {
+    // A token for one project lists its jobs with a bigint[] of project ids.
+    const { token } = await client().tokens.create.mutate({ project: 'pooled', readOnly: true });
+    const jobs = await createClient({ server: server!.url, token }).jobs.list.query({ project: 'pooled' });
+    expect(jobs.map((j) => j.job)).toContain('quick');
+
+    const session = openPostgres({ url: DATABASE_URL!, schema, max: 1 });
+    const db = openPostgres({ url: pgbouncer.url('pakyas'), schema, pooled: { session } });
+    try {
+      const text = ['a', 'b"c', 'd\\e', '{x,y}', '', null, 'ü ✓'];
+      const [row] = await db.query<{ t: unknown; b: unknown }>('select to_jsonb($1::text[]) as t, to_jsonb($2::bigint[]) as b', [text, [1, 2 ** 40]]);
+      expect(row).toEqual({ t: text, b: [1, 2 ** 40] });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('leaves no prepared statement on any of the pooler\'s server connections', async () => {
     // Every server connection of the pool at once, each held in a transaction until all have
     // answered: the pool has POOL_SIZE, so these are all of them, the ones the server used.
@@ -165,4 +183,55 @@ describe('the pooler settings', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`pakyas server: PAKYAS_DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL, not 'mysql://pakyas:***@db/pakyas'\n`);
   });
+});
+
+// Postgres going away behind the pooler: PgBouncer keeps the server's connections to it open and
+// makes queries wait for a server connection (query_wait_timeout), then refuses them for a while
+// (server_login_retry). Signals must still get 503 quickly, and the server recover by itself.
+describe.skipIf(skipped)(`the database going away behind PgBouncer${skipped ? ` (skipped: ${skipped})` : ''}`, () => {
+  let pgbouncer: Awaited<ReturnType<typeof startPgbouncer>> | null = null;
+  let server: ServerProcess | null = null;
+  afterAll(async () => { await server?.stop('SIGKILL'); await pgbouncer?.stop(); await cleanUp(); });
+
+  it('answers 503 fast while it is gone, stays up, and recovers by itself', async () => {
+    const proxy = await faultProxy(new URL(DATABASE_URL!));
+    const viaProxy = new URL(DATABASE_URL!);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const schema = newSchema();
+    pgbouncer = await startPgbouncer({
+      target: viaProxy.toString(), poolSize: POOL_SIZE, databases: { pakyas: `connect_query='SET search_path = ${schema}'` },
+      settings: ['query_wait_timeout = 5', 'server_login_retry = 2'],
+    });
+    server = await spawnServer({
+      DATABASE_URL: pgbouncer.url('pakyas'), PAKYAS_DATABASE_DIRECT_URL: viaProxy.toString(), PAKYAS_DB_SCHEMA: schema,
+      PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0',
+    });
+    const applied = await createClient({ server: server.url, token: ADMIN }).projects.applyConfig.mutate({
+      config: { project: 'outage', jobs: [hourlyJob('a')], channels: [], routes: [] }, source: TEST_SOURCE, expectedRevision: null,
+    });
+    const ping = async () => {
+      const t = Date.now();
+      const r = await fetch(`${server!.url}/ping/${applied.pingKey}/a`, { signal: AbortSignal.timeout(30_000) }).catch((err) => {
+        throw new Error(`${err.message}; the server ${server!.child.exitCode === null ? 'runs' : `exited with ${server!.child.exitCode}`}; its output:\n${server!.output().slice(-3000)}`, { cause: err });
+      });
+      return { status: r.status, ms: Date.now() - t, body: await r.text() };
+    };
+    expect((await ping()).status).toBe(200);
+
+    await proxy.down();
+    const during = [];
+    for (let i = 0; i < 5; i++) during.push(await ping());
+    expect(during.map((d) => d.status)).toEqual([503, 503, 503, 503, 503]);
+    // The first waits out query_wait_timeout (5 s here; PgBouncer's default is 120 s); the rest
+    // are refused at once while server_login_retry lasts.
+    expect(Math.max(...during.map((d) => d.ms))).toBeLessThan(6500);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
+    expect(server.child.exitCode).toBe(null);
+
+    await proxy.up();
+    await eventually(async () => (await ping()).status === 200, 30_000, 250);
+    expect(server.child.exitCode).toBe(null);
+    await proxy.down();
+  }, 90_000);
 });

@@ -17,6 +17,18 @@ export interface PostgresOptions {
   pooled?: { session: Database };
 }
 
+/** An array as a Postgres array literal: every element quoted, so text and numbers alike. */
+function arrayLiteral(xs: unknown[]): string {
+  return `{${xs.map((x) => (x === null ? 'NULL' : `"${String(x).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+// The array parameters of the statements in server/db (text[] and bigint[], by their fixed type
+// ids), for connections that do not fetch the array types; none returns an array.
+const ARRAY_PARAMETERS = {
+  textArray: { to: 1009, from: [] as number[], serialize: arrayLiteral, parse: (x: string) => x },
+  bigintArray: { to: 1016, from: [] as number[], serialize: arrayLiteral, parse: (x: string) => x },
+};
+
 export function openPostgres(options: PostgresOptions): Database {
   const pooled = options.pooled;
   const sql = postgres(options.url, {
@@ -29,7 +41,13 @@ export function openPostgres(options: PostgresOptions): Database {
     connect_timeout: 5,
     idle_timeout: 60,
     // int8 (counts, ids) as numbers on both adapters; they stay far below 2^53.
-    types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
+    types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) }, ...(pooled ? ARRAY_PARAMETERS : {}) },
+    // postgres.js asks each new connection for Postgres's array types, as its first statement, and
+    // leaves that promise unheard: when a pooler refuses the statement (PgBouncer does while
+    // Postgres is away: "server login has been failing", query_wait_timeout), the rejection is
+    // unhandled and ends the process (postgres.js issue 1192, open in 3.4.9). Through a pooler
+    // it does not ask; ARRAY_PARAMETERS sends the arrays the statements take.
+    ...(pooled ? { fetch_types: false } : {}),
     // A pooler does not pass search_path on (PgBouncer before 1.20 refuses the connection) and
     // could not keep it per client: there the server connections carry it (checkPooler).
     ...(options.schema && !pooled ? { connection: { search_path: options.schema } } : {}),
