@@ -11,6 +11,7 @@ import { TickWorker } from './ticks.js';
 import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import type { Database } from './db/port.js';
+import { checkPooler } from './db/pooler.js';
 import { openPostgres } from './db/postgres.js';
 import type { ServerDeps } from './deps.js';
 import { createDownloads } from './downloads.js';
@@ -38,6 +39,12 @@ export interface ServerOptions {
   host?: string;
   /** A real Postgres; without it, embedded PGlite in `dataDir`. */
   databaseUrl?: string;
+  /**
+   * A direct connection to the same Postgres as `databaseUrl` (PAKYAS_DATABASE_DIRECT_URL), which
+   * then is a pooler in transaction mode: statements there are not prepared, and LISTEN, migrations
+   * and the schema's creation use this one (docs/postgres.md).
+   */
+  databaseDirectUrl?: string;
   /** The schema for Pakyas's tables on Postgres (default public); pg-boss uses `${schema}_boss` or pgboss. */
   schema?: string;
   dataDir?: string;
@@ -79,7 +86,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const retention: RetentionSettings = { ...DEFAULT_RETENTION, ...options.retention };
   const badRetention = checkRetention(retention);
   if (badRetention) throw new Error(badRetention);
+  if (options.databaseDirectUrl && !options.databaseUrl) {
+    throw new Error('a direct database URL (PAKYAS_DATABASE_DIRECT_URL) goes with DATABASE_URL, the pooler in front of the same Postgres; set DATABASE_URL too, or neither');
+  }
   let db: Database;
+  // The direct connection beside a pooler. Migrations run there: it creates the schema with the
+  // search path Pakyas sets itself, which the pooled side is then checked against, and a long
+  // migration is not cut by the pooler's own timeouts.
+  let session: Database | null = null;
   let boss: PgBoss;
   let ownsDb = true;
   if (options.pglite) {
@@ -87,7 +101,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ownsDb = false;
     boss = new PgBoss({ db: fromPglite(options.pglite.pglite), backend: 'pglite', schema: options.pglite.bossSchema });
   } else if (options.databaseUrl) {
-    db = openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) });
+    const schema = options.schema ? { schema: options.schema } : {};
+    session = options.databaseDirectUrl ? openPostgres({ url: options.databaseDirectUrl, ...schema, max: 1 }) : null;
+    db = openPostgres({ url: options.databaseUrl, ...schema, ...(session ? { pooled: { session } } : {}) });
+    // pg-boss goes through the pooler too: its statements are unnamed, its locks last a
+    // transaction, and it listens for nothing (useListenNotify is off), so no session is needed.
     boss = new PgBoss({ connectionString: options.databaseUrl, schema: options.schema ? `${options.schema}_boss` : 'pgboss', max: 8, application_name: 'pakyas' });
   } else {
     const embedded = await openPglite({ dataDir: options.dataDir ?? defaultDataDir() });
@@ -96,7 +114,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
 
-  const migrated = await migrate(db);
+  const migrated = await migrate(session ?? db);
+  if (session) {
+    const wrong = await checkPooler(db, session, options.schema).catch((err: Error) => err.message);
+    if (wrong) {
+      await db.close();
+      throw new Error(wrong);
+    }
+  }
   await boss.start();
   await boss.createQueue(RETENTION_QUEUE, RETENTION_QUEUE_OPTIONS);
   const alertSettings: AlertSettings = { ...DEFAULT_ALERT_SETTINGS, ...options.alerts, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) };
@@ -175,6 +200,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * one in `dataDir`, which must not be open elsewhere) and replaces every generated admin token.
  */
 export async function resetAdminTokenIn(options: { databaseUrl?: string; schema?: string; dataDir?: string }): Promise<Awaited<ReturnType<typeof resetAdminToken>>> {
+  // The CLI passes the direct URL when there is one: a one-off command needs no pooler.
   const db = options.databaseUrl
     ? openPostgres({ url: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}), max: 1 })
     : (await openPglite({ dataDir: options.dataDir ?? defaultDataDir() })).db;

@@ -31,6 +31,10 @@ through PAKYAS_SMTP_URL as PAKYAS_SMTP_FROM, only to PAKYAS_SMTP_ALLOWED_DOMAINS
 Authorization: Bearer <that token>. With PAKYAS_PUBLIC_URL set (the URL users reach the server by),
 or --host naming a host, it answers only requests addressed to that host name or to an IP address;
 alerts then link to job pages in the web view (at /), whose cookie is Secure when it is https://.
+Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction): DATABASE_URL is the
+pooler and PAKYAS_DATABASE_DIRECT_URL a direct connection to the same Postgres, for live updates
+(LISTEN) and migrations; with --schema, the pooler's server connections must have that search_path
+(docs/postgres.md says how; the start checks it).
 Retention: PAKYAS_RETENTION_SIGNALS (signals kept per job, default 1000), PAKYAS_RETENTION_TIMELINE
 (timeline entries per job, default 10000), PAKYAS_RETENTION_DAYS (their age, default 90),
 PAKYAS_RETENTION_PROJECT_SIGNALS (default 100000), PAKYAS_RETENTION_PROJECT_TIMELINE (default
@@ -47,7 +51,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: signals already received are answered and 
     const portText = str(args, 'port') ?? process.env.PAKYAS_PORT ?? '8080';
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`pakyas server: --port must be a port number from 0 to 65535, not '${portText}'`);
-    const databaseUrl = process.env.DATABASE_URL || undefined;
+    const { databaseUrl, databaseDirectUrl } = databaseUrls('pakyas server');
     const { chooseDataDir } = await import('../../server/main.js');
     const data = chooseDataDir(str(args, 'data-dir'));
     const dataDir = data.dir;
@@ -70,18 +74,23 @@ Stop with Ctrl-C (SIGINT) or SIGTERM: signals already received are answered and 
     try {
       server = await startServer({
         port, host: str(args, 'host') ?? '127.0.0.1', alerts, retention: retention.settings,
-        ...(databaseUrl ? { databaseUrl, ...(schema ? { schema } : {}) } : { dataDir }),
+        ...(databaseUrl ? { databaseUrl, ...(databaseDirectUrl ? { databaseDirectUrl } : {}), ...(schema ? { schema } : {}) } : { dataDir }),
         ...(metricsToken ? { metricsToken } : {}),
         ...(publicUrl ? { publicUrl } : {}),
         ...(downloads ? { downloadsDir: resolve(downloads) } : {}),
       });
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
+      const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
       if (e.code === 'EADDRINUSE') throw new CliError(`pakyas server: port ${port} is already in use; pass --port N or stop the other server`);
-      if (e.code === 'ECONNREFUSED') throw new CliError(`pakyas server: cannot connect to the database at DATABASE_URL (${e.code})`);
+      if (e.code === 'ECONNREFUSED') {
+        const which = databaseDirectUrl ? `DATABASE_URL or PAKYAS_DATABASE_DIRECT_URL (${e.address ?? '?'}:${e.port ?? '?'})` : 'DATABASE_URL';
+        throw new CliError(`pakyas server: cannot connect to the database at ${which} (${e.code})`);
+      }
       throw new CliError(`pakyas server: could not start: ${e.message}`);
     }
-    const where = databaseUrl ? `Postgres at ${redactUrl(databaseUrl)}` : `the embedded database in ${dataDir}`;
+    const where = databaseUrl
+      ? `Postgres at ${redactUrl(databaseUrl)}${databaseDirectUrl ? `, a transaction pooler; directly at ${redactUrl(databaseDirectUrl, 'PAKYAS_DATABASE_DIRECT_URL')}` : ''}`
+      : `the embedded database in ${dataDir}`;
     if (!databaseUrl && data.fresh) process.stdout.write(`First start: a new embedded database in ${dataDir} (--data-dir DIR keeps it elsewhere; DATABASE_URL uses a Postgres)\n`);
     if (!databaseUrl && data.legacy) process.stdout.write(`Using the embedded database in ${dataDir}, where an earlier version kept it; pass --data-dir to say so, or move it to the state directory\n`);
     process.stdout.write(`Pakyas server listening on ${server.url} (${where})\n`);
@@ -110,10 +119,35 @@ function schemaOf(args: Parameters<Command['run']>[0], command: string): string 
   return schema;
 }
 
+/**
+ * DATABASE_URL and PAKYAS_DATABASE_DIRECT_URL, checked. The direct URL says that DATABASE_URL is a
+ * pooler in transaction mode (docs/postgres.md), so it is refused alone, or equal to DATABASE_URL.
+ */
+function databaseUrls(command: string): { databaseUrl?: string; databaseDirectUrl?: string } {
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const databaseDirectUrl = process.env.PAKYAS_DATABASE_DIRECT_URL || undefined;
+  const allowed = 'a postgres:// or postgresql:// URL';
+  for (const [name, url] of [['DATABASE_URL', databaseUrl], ['PAKYAS_DATABASE_DIRECT_URL', databaseDirectUrl]] as const) {
+    if (url !== undefined && !/^postgres(ql)?:\/\/./.test(url)) {
+      const shown = redactUrl(url, '');
+      throw new CliError(`${command}: ${name} must be ${allowed}${shown ? `, not '${shown}'` : ' (what it holds is not shown: it may hold a password)'}`);
+    }
+  }
+  if (databaseDirectUrl && !databaseUrl) {
+    throw new CliError(`${command}: PAKYAS_DATABASE_DIRECT_URL is set but DATABASE_URL is not: DATABASE_URL is the pooler (PgBouncer in transaction mode), PAKYAS_DATABASE_DIRECT_URL a direct connection to the same Postgres; set both, or only DATABASE_URL (docs/postgres.md)`);
+  }
+  if (databaseDirectUrl && databaseDirectUrl === databaseUrl) {
+    throw new CliError(`${command}: PAKYAS_DATABASE_DIRECT_URL is the same as DATABASE_URL; set it only when DATABASE_URL is a pooler in transaction mode, to a connection that bypasses the pooler (docs/postgres.md)`);
+  }
+  return { ...(databaseUrl ? { databaseUrl } : {}), ...(databaseDirectUrl ? { databaseDirectUrl } : {}) };
+}
+
 /** `pakyas server token reset`: the proof of authority is reaching the database, not an old token. */
 async function resetToken(args: Parameters<Command['run']>[0]): Promise<number> {
   const { chooseDataDir, hasEmbeddedDatabase, looksInUse, resetAdminTokenIn } = await import('../../server/main.js');
-  const databaseUrl = process.env.DATABASE_URL || undefined;
+  // A one-off command: it takes the direct connection when there is one (either reaches the tables).
+  const urls = databaseUrls('pakyas server token reset');
+  const databaseUrl = urls.databaseDirectUrl ?? urls.databaseUrl;
   const schema = schemaOf(args, 'pakyas server token reset');
   let dataDir: string | undefined;
   if (!databaseUrl) {
@@ -143,12 +177,13 @@ async function resetToken(args: Parameters<Command['run']>[0]): Promise<number> 
   return 0;
 }
 
-function redactUrl(url: string): string {
+/** The URL without its password; unreadable, the variable's name (the text may hold a password). */
+function redactUrl(url: string, name = 'DATABASE_URL'): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return 'DATABASE_URL';
+    return name;
   }
 }
