@@ -10,6 +10,7 @@ const runs = [
   ['apply.mjs', 'pglite'],
   ['monitor.mjs'],
   ['binary.mjs'],
+  ['pooler.mjs'],
   ['ingest.mjs', 'postgres', 'pglite'],
   ['ingest.mjs', 'postgres', { PAKYAS_BENCH_WEB_OPEN: '1', PAKYAS_BENCH_PACED_RUNS: '1' }],
   ['missing.mjs', 'postgres', { PAKYAS_BENCH_MISSING_JOBS: '100000', PAKYAS_BENCH_MISSING_RUNS: '5' }],
