@@ -99,6 +99,11 @@ async function load(urls, pingKey, rate) {
   return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, sent: latencies.length };
 }
 
+/** Bytes written to this Postgres's WAL so far (the machine's, not just this schema's). */
+function walBytes() {
+  return Number(execFileSync('psql', [DATABASE_URL, '-tAc', "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"], { encoding: 'utf8' }).trim());
+}
+
 function pgbench() {
   const pgCpu = postgresCpuSeconds();
   const schema = `bench_pgb_${randomBytes(4).toString('hex')}`;
@@ -115,13 +120,15 @@ INSERT INTO ${schema}.signals (job_id, kind, received_at, body) VALUES (:id, 'su
 UPDATE ${schema}.jobs SET state = '{"status":"on_schedule"}', status = 'on_schedule', updated_at = now() WHERE id = :id;
 COMMIT;
 `);
+  const wal0 = walBytes();
   const out = execFileSync('pgbench', ['-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script, DATABASE_URL], { encoding: 'utf8' });
   const pgSeconds = postgresCpuSeconds() - pgCpu;
+  const wal = walBytes() - wal0;
   psql(`drop schema ${schema} cascade`);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const latency = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
-  return { tps, latency, pgMicros: (pgSeconds / transactions) * 1e6 };
+  return { tps, latency, pgMicros: (pgSeconds / transactions) * 1e6, walBytes: wal / transactions };
 }
 
 const PACED_RUNS = Number(process.env.PAKYAS_BENCH_PACED_RUNS ?? 10);
@@ -173,12 +180,14 @@ for (const kind of kinds) {
     if (WEB_OPEN && kind === 'postgres') await withWebView(s, applied.pingKey);
     const split = () => servers.map((x) => cpuSplit(x.child.pid)).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }));
     const cpu = split();
+    const wal0 = kind === 'postgres' ? walBytes() : 0;
     const pgCpu = postgresCpuSeconds();
     const own = process.cpuUsage();
     const max = await load(urls, applied.pingKey, null);
     const ownCpu = process.cpuUsage(own);
     const after = split();
     const maxPgCpu = postgresCpuSeconds() - pgCpu;
+    const wal = kind === 'postgres' ? walBytes() - wal0 : 0;
     const perSignal = (seconds) => (seconds / max.sent) * 1e6;
     const serverMicros = perSignal(after.user - cpu.user + after.system - cpu.system);
     const paced = [];
@@ -189,6 +198,11 @@ for (const kind of kinds) {
     console.log(`${kind} server CPU per signal at full load: ${fmt(serverMicros, 0)} µs (user ${fmt(perSignal(after.user - cpu.user), 0)}, system ${fmt(perSignal(after.system - cpu.system), 0)}; target ≤ 100 µs → ratio ${fmt(serverMicros / 100, 2)})`
       + (kind === 'postgres' ? `; Postgres CPU per signal: ${fmt(perSignal(maxPgCpu), 0)} µs` : '')
       + `; the load generator's: ${fmt(perSignal((ownCpu.user + ownCpu.system) / 1e6), 0)} µs`);
+    // For sizing (docs/scaling.md): what a signal writes to the WAL and keeps on disk.
+    if (kind === 'postgres') {
+      const size = (table) => Number(execFileSync('psql', [DATABASE_URL, '-tAc', `select pg_total_relation_size('"${s.schema}".${table}') / greatest(1, (select count(*) from "${s.schema}".${table}))`], { encoding: 'utf8' }).trim());
+      console.log(`postgres WAL per signal at full load: ${fmt(wal / max.sent, 0)} bytes; on disk per row with indexes: signals ${size('signals')} bytes, timeline ${size('timeline')} bytes, jobs ${size('jobs')} bytes`);
+    }
     const met = paced.filter((r) => r.p99 <= 20 && r.perSecond >= 950 && r.errors === 0).length;
     console.log(`${kind} paced at 1,000/s, ${paced.length} run(s) of ${SECONDS} s: p99 ${paced.map((r) => fmt(r.p99)).join(', ')} ms; achieved ${paced.map((r) => fmt(r.perSecond, 0)).join(', ')}/s; `
       + `${met} of ${paced.length} runs met p99 ≤ 20 ms (target: every run)`);
@@ -199,7 +213,7 @@ for (const kind of kinds) {
 }
 if (results.postgres) {
   const base = pgbench();
-  console.log(`baseline pgbench, same transaction shape, ${CLIENTS} clients: ${fmt(base.tps, 0)} tps (latency avg ${fmt(base.latency, 2)} ms; Postgres CPU per transaction ${fmt(base.pgMicros, 0)} µs)`);
+  console.log(`baseline pgbench, same transaction shape, ${CLIENTS} clients: ${fmt(base.tps, 0)} tps (latency avg ${fmt(base.latency, 2)} ms; Postgres CPU per transaction ${fmt(base.pgMicros, 0)} µs, WAL ${fmt(base.walBytes, 0)} bytes)`);
   console.log(`ratio pakyas/pgbench: ${fmt(results.postgres.max.perSecond / base.tps, 2)} (target ≥ 0.8)`);
 }
 if (results.postgres && results.pglite) {
