@@ -102,7 +102,7 @@ export async function writePlanned(deps: JudgeDeps, tx: Transaction, writes: Wri
   await queueWakes(deps, tx, writes.wakes.filter((w) => done.has(w.jobId)).map((w) => w.at));
   tx.afterCommit(() => {
     for (const [id, { judged, row }] of writes.after) {
-      if (!done.has(id)) { deps.jobs.forget(row.ping_key, row.name); continue; }
+      if (!done.has(id)) { deps.jobs.changed(judged.job.ping_key, judged.job.name, judged.job.version); continue; }
       const w = versions.get(id);
       deps.jobs.put(w ? { ...row, version: w.version, updated_at: w.updated_at } : row);
       for (const r of judged.steps) deps.metrics.countStep(r);

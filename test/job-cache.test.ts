@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { JobRow } from '../server/db/jobs.js';
+import { JobCache } from '../server/job-cache.js';
 import type { RunningServer } from '../server/main.js';
 import { openPostgres } from '../server/db/postgres.js';
 import { adminClient, applyNewProject, backends, cleanUp, DATABASE_URL, hourlyJob, newSchema, startTestServer } from './helpers/server.js';
@@ -81,5 +83,41 @@ describe.skipIf(!DATABASE_URL)('the job cache with two servers on one Postgres',
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('JobCache', () => {
+  const row = (name: string, version: string): JobRow => ({ name, version, ping_key: 'key', id: 1 } as JobRow);
+
+  it('keeps a job another process changed out for a minute, so its signals go the locked way at once', () => {
+    let now = 0;
+    const cache = new JobCache(10, () => now);
+    cache.put(row('a', '100'));
+    cache.changed('key', 'a', '100');
+    expect(cache.get('key', 'a')).toBeUndefined();
+    cache.put(row('a', '101')); // the locked write's result: not kept yet
+    expect(cache.get('key', 'a')).toBeUndefined();
+    now = 60_001;
+    cache.put(row('a', '102'));
+    expect(cache.get('key', 'a')?.version).toBe('102');
+  });
+
+  it('keeps its own newer copy when an older write of the same job in flight finds the row changed', () => {
+    const cache = new JobCache(10, () => 0);
+    cache.put(row('a', '100'));
+    cache.put(row('a', '101')); // this process's other batch wrote the job first
+    cache.changed('key', 'a', '100');
+    expect(cache.get('key', 'a')?.version).toBe('101');
+  });
+
+  it('drops the least recently used job past its size', () => {
+    const cache = new JobCache(2, () => 0);
+    cache.put(row('a', '1'));
+    cache.put(row('b', '1'));
+    cache.put(row('a', '2')); // used again: now the newest
+    cache.put(row('c', '1'));
+    expect(cache.get('key', 'b')).toBeUndefined();
+    expect(cache.get('key', 'a')?.version).toBe('2');
+    expect(cache.get('key', 'c')?.version).toBe('1');
   });
 });
