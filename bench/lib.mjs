@@ -93,7 +93,8 @@ export function cpuSplit(pid) {
 /** `pakyas server` as its own process, so that the load generator does not share its event loop. */
 export async function spawnServer(kind, { schema = `bench_${randomBytes(4).toString('hex')}`, env: extra = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pakyas-bench-'));
-  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }), ...extra };
+  // The benchmarks' webhook receivers listen on this machine, an address alerts may not reach unless allowed.
+  const env = { ...process.env, PAKYAS_ADMIN_TOKEN: ADMIN, PAKYAS_PING_RATE: '0', PAKYAS_ALERT_ALLOW_PRIVATE: 'true', ...(kind === 'postgres' ? { DATABASE_URL, PAKYAS_DB_SCHEMA: schema } : { DATABASE_URL: '' }), ...extra };
   // PAKYAS_BENCH_PROFILE=DIR writes the server's CPU profile there when it stops (see docs/performance.md).
   const profile = process.env.PAKYAS_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PAKYAS_BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('../bin/pakyas.js', import.meta.url)), 'server', '--port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
