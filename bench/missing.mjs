@@ -30,7 +30,7 @@ async function run() {
         const key = `${a.project}/${a.job}`;
         if (a.transition === 'missing') {
           if (received.has(key)) duplicates++;
-          else received.set(key, at - a.evidence.deadline);
+          else received.set(key, at - Date.parse(a.evidence.deadline)); // ISO-8601 in the payload
         }
       } catch { /* ignore */ }
       res.end('ok');
