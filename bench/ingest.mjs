@@ -8,14 +8,13 @@
 // on the one Postgres (docs/scaling.md); PAKYAS_BENCH_WEB_OPEN=1 measures with the web view open;
 // PAKYAS_BENCH_PROFILE=DIR writes the server's CPU profile (bench/profile-summary.mjs reads it).
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../dist/cli/client.js';
-import { ADMIN, cpuSplit, DATABASE_URL, postgresCpuSeconds, fmt, jobSpec, machine, percentile, source, spawnServer } from './lib.mjs';
+import { ADMIN, cpuSplit, DATABASE_URL, postgresCpuSeconds, fmt, jobSpec, machine, signalLoad, source, spawnServer } from './lib.mjs';
 
 const JOBS = Number(process.env.PAKYAS_BENCH_JOBS ?? 1000);
 const CLIENTS = Number(process.env.PAKYAS_BENCH_CLIENTS ?? 16);
@@ -23,81 +22,6 @@ const SECONDS = Number(process.env.PAKYAS_BENCH_SECONDS ?? 10);
 const kinds = process.argv.slice(2).length ? process.argv.slice(2) : ['postgres'];
 
 console.log(`ingest benchmark: ${JOBS} jobs, ${CLIENTS} clients, ${SECONDS} s per run; ${machine()}`);
-
-/**
- * One keep-alive HTTP/1.1 connection written by hand: a request at a time, its answer read by
- * content-length. Node's http client costs about 100 µs of CPU a request here, more than the
- * server's whole budget; pgbench's C client spends about 60 µs a transaction. A lean client keeps
- * the load generator from taking the cores the server and Postgres are measured on.
- */
-function connection(url) {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
-  socket.setNoDelay(true);
-  let buffered = Buffer.alloc(0);
-  let waiting = null;
-  socket.on('data', (chunk) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-    const end = buffered.indexOf('\r\n\r\n');
-    if (end < 0 || !waiting) return;
-    const head = buffered.toString('latin1', 0, end);
-    const declared = /content-length: *(\d+)/i.exec(head);
-    // Without a length the answer is chunked; the bench's answers are short, so the end is the last chunk.
-    const last = declared ? end + 4 + Number(declared[1]) : buffered.indexOf('0\r\n\r\n', end + 4) + 5;
-    if (last < end + 4 || buffered.length < last) return;
-    buffered = buffered.subarray(last);
-    const w = waiting;
-    waiting = null;
-    w.resolve(Number(head.slice(9, 12)));
-  });
-  socket.on('error', (err) => { waiting?.reject(err); waiting = null; });
-  socket.on('close', () => { waiting?.reject(new Error('closed')); waiting = null; });
-  return {
-    post: (path) => new Promise((resolve, reject) => {
-      waiting = { resolve, reject };
-      socket.write(`POST ${path} HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n`);
-    }),
-    close: () => socket.destroy(),
-  };
-}
-
-/** Sends signals from CLIENTS loops for SECONDS; with `rate`, paces the total to that many per second. */
-async function load(urls, pingKey, rate) {
-  const latencies = [];
-  let errors = 0;
-  const end = Date.now() + SECONDS * 1000;
-  const open = new Map();
-  const client = async (c) => {
-    // With several servers (PAKYAS_BENCH_SERVERS), the clients are spread over them.
-    const conn = connection([urls].flat()[c % [urls].flat().length]);
-    let next = performance.now();
-    try {
-      while (Date.now() < end) {
-        const job = `job-${Math.floor(Math.random() * JOBS)}`;
-        const rid = open.get(job);
-        let path;
-        if (rid) { open.delete(job); path = Math.random() < 0.2 ? `/ping/${pingKey}/${job}/1?rid=${rid}` : `/ping/${pingKey}/${job}/0?rid=${rid}`; }
-        else if (Math.random() < 0.5) { const r = randomUUID(); open.set(job, r); path = `/ping/${pingKey}/${job}/start?rid=${r}`; }
-        else path = `/ping/${pingKey}/${job}`;
-        const t = performance.now();
-        const status = await conn.post(path).catch(() => 0);
-        if (status === 200) latencies.push(performance.now() - t); else errors++;
-        if (status === 0) return;
-        if (rate) {
-          next += (1000 * CLIENTS) / rate;
-          const wait = next - performance.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        }
-      }
-    } finally {
-      conn.close();
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-  const seconds = (performance.now() - t0) / 1000;
-  return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, sent: latencies.length };
-}
 
 /** Bytes written to this Postgres's WAL so far (the machine's, not just this schema's). */
 function walBytes() {
@@ -149,7 +73,7 @@ async function withWebView(s, pingKey) {
     const closed = [];
     const open = [];
     for (let i = 0; i < 2; i++) {
-      closed.push(await load(s.url, pingKey, null));
+      closed.push(await signalLoad({ urls: s.url, pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS }));
       const page = await browser.newPage();
       await page.goto(s.url);
       // The first page signs in; the session cookie lets the next one in directly.
@@ -159,7 +83,7 @@ async function withWebView(s, pingKey) {
         await page.keyboard.press('Enter');
       }
       await page.waitForFunction(() => document.querySelectorAll('table.jobs tbody tr').length === 5000, { timeout: 60_000 });
-      open.push(await load(s.url, pingKey, null));
+      open.push(await signalLoad({ urls: s.url, pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS }));
       await page.close();
     }
     const mean = (xs) => xs.reduce((a, r) => a + r.perSecond, 0) / xs.length;
@@ -179,14 +103,14 @@ for (const kind of kinds) {
     const client = createClient({ server: s.url, token: ADMIN });
     const jobs = Array.from({ length: JOBS }, (_, i) => jobSpec(`job-${i}`));
     const applied = await client.projects.applyConfig.mutate({ config: { project: 'ingest', jobs, channels: [], routes: [] }, source, expectedRevision: null });
-    await load(urls, applied.pingKey, null).catch(() => null); // warm up
+    await signalLoad({ urls, pingKey: applied.pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS }).catch(() => null); // warm up
     if (WEB_OPEN && kind === 'postgres') await withWebView(s, applied.pingKey);
     const split = () => servers.map((x) => cpuSplit(x.child.pid)).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }));
     const cpu = split();
     const wal0 = kind === 'postgres' ? walBytes() : 0;
     const pgCpu = postgresCpuSeconds();
     const own = process.cpuUsage();
-    const max = await load(urls, applied.pingKey, null);
+    const max = await signalLoad({ urls, pingKey: applied.pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS });
     const ownCpu = process.cpuUsage(own);
     const after = split();
     const maxPgCpu = postgresCpuSeconds() - pgCpu;
@@ -194,7 +118,7 @@ for (const kind of kinds) {
     const perSignal = (seconds) => (seconds / max.sent) * 1e6;
     const serverMicros = perSignal(after.user - cpu.user + after.system - cpu.system);
     const paced = [];
-    for (let i = 0; i < (kind === 'postgres' ? PACED_RUNS : 1); i++) paced.push(await load(urls, applied.pingKey, 1000));
+    for (let i = 0; i < (kind === 'postgres' ? PACED_RUNS : 1); i++) paced.push(await signalLoad({ urls, pingKey: applied.pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS, rate: 1000 }));
     results[kind] = { max, paced, serverMicros };
     console.log(`${kind}${servers.length > 1 ? `, ${servers.length} server processes` : ''}: ${fmt(max.perSecond, 0)} signals/s at full load (p50 ${fmt(max.p50)} ms, p99 ${fmt(max.p99)} ms, ${max.errors} errors)`);
     // CPU per signal varies less than signals/s on a shared machine: it compares code, not load.

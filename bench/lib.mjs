@@ -1,7 +1,8 @@
 // Shared by the benchmarks: a server to measure, the machine's description, and percentiles.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,3 +123,81 @@ export async function spawnServer(kind, { schema = `bench_${randomBytes(4).toStr
   };
 }
 
+/**
+ * One keep-alive HTTP/1.1 connection written by hand: a request at a time, its answer read by
+ * content-length. Node's http client costs about 100 µs of CPU a request here, more than the
+ * server's whole budget; pgbench's C client spends about 60 µs a transaction. A lean client keeps
+ * the load generator from taking the cores the server and Postgres are measured on.
+ */
+function connection(url) {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.setNoDelay(true);
+  let buffered = Buffer.alloc(0);
+  let waiting = null;
+  socket.on('data', (chunk) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0 || !waiting) return;
+    const head = buffered.toString('latin1', 0, end);
+    const declared = /content-length: *(\d+)/i.exec(head);
+    // Without a length the answer is chunked; the bench's answers are short, so the end is the last chunk.
+    const last = declared ? end + 4 + Number(declared[1]) : buffered.indexOf('0\r\n\r\n', end + 4) + 5;
+    if (last < end + 4 || buffered.length < last) return;
+    buffered = buffered.subarray(last);
+    const w = waiting;
+    waiting = null;
+    w.resolve(Number(head.slice(9, 12)));
+  });
+  socket.on('error', (err) => { waiting?.reject(err); waiting = null; });
+  socket.on('close', () => { waiting?.reject(new Error('closed')); waiting = null; });
+  return {
+    post: (path) => new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: bench\r\ncontent-length: 0\r\n\r\n`);
+    }),
+    close: () => socket.destroy(),
+  };
+}
+
+/**
+ * Sends signals from `clients` loops for `seconds`, to random jobs job-0 … job-(jobs−1): a start,
+ * then its run's finish (a fifth of them failures), or a success on its own; with `rate`, paces the
+ * total to that many a second. The clients are spread over `urls` (one URL or several servers).
+ */
+export async function signalLoad({ urls, pingKey, jobs, clients, seconds, rate = null }) {
+  const latencies = [];
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const open = new Map();
+  const client = async (c) => {
+    // With several servers (PAKYAS_BENCH_SERVERS), the clients are spread over them.
+    const conn = connection([urls].flat()[c % [urls].flat().length]);
+    let next = performance.now();
+    try {
+      while (Date.now() < end) {
+        const job = `job-${Math.floor(Math.random() * jobs)}`;
+        const rid = open.get(job);
+        let path;
+        if (rid) { open.delete(job); path = Math.random() < 0.2 ? `/ping/${pingKey}/${job}/1?rid=${rid}` : `/ping/${pingKey}/${job}/0?rid=${rid}`; }
+        else if (Math.random() < 0.5) { const r = randomUUID(); open.set(job, r); path = `/ping/${pingKey}/${job}/start?rid=${r}`; }
+        else path = `/ping/${pingKey}/${job}`;
+        const t = performance.now();
+        const status = await conn.post(path).catch(() => 0);
+        if (status === 200) latencies.push(performance.now() - t); else errors++;
+        if (status === 0) return;
+        if (rate) {
+          next += (1000 * clients) / rate;
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+  const elapsed = (performance.now() - t0) / 1000;
+  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, sent: latencies.length };
+}

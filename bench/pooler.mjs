@@ -9,11 +9,10 @@
 // Reports signals/s and the ratio to direct, latency, and CPU per signal: the server's, Postgres's
 // (the whole machine's Postgres, so other load on it counts too) and PgBouncer's. Needs pgbouncer
 // (Debian: apt-get install pgbouncer).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { createClient } from '../dist/cli/client.js';
 import { findPgbouncer, startPgbouncer } from '../test/helpers/pgbouncer.mjs';
-import { ADMIN, cpuSeconds, DATABASE_URL, fmt, jobSpec, machine, percentile, postgresCpuSeconds, source, spawnServer } from './lib.mjs';
+import { ADMIN, cpuSeconds, DATABASE_URL, fmt, jobSpec, machine, percentile, postgresCpuSeconds, signalLoad, source, spawnServer } from './lib.mjs';
 
 const JOBS = Number(process.env.PAKYAS_BENCH_JOBS ?? 1000);
 const CLIENTS = Number(process.env.PAKYAS_BENCH_CLIENTS ?? 16);
@@ -26,40 +25,6 @@ if (!findPgbouncer()) {
   process.exit(0);
 }
 console.log(`pooler benchmark: ${JOBS} jobs, ${CLIENTS} clients, ${ROUNDS} rounds of ${SECONDS} s per server, PgBouncer default_pool_size ${POOL_SIZE}; ${machine()}`);
-
-/** Sends signals from CLIENTS loops for `seconds`, as bench/ingest.mjs does at full load. */
-async function load(url, pingKey, seconds) {
-  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const latencies = [];
-  let errors = 0;
-  const end = Date.now() + seconds * 1000;
-  const open = new Map();
-  const send = (path) => new Promise((resolve) => {
-    const t = performance.now();
-    const req = request(`${url}${path}`, { method: 'POST', agent }, (res) => {
-      res.resume();
-      res.on('end', () => { if (res.statusCode === 200) latencies.push(performance.now() - t); else errors++; resolve(); });
-    });
-    req.on('error', () => { errors++; resolve(); });
-    req.end();
-  });
-  const client = async () => {
-    while (Date.now() < end) {
-      const job = `job-${Math.floor(Math.random() * JOBS)}`;
-      const rid = open.get(job);
-      let path;
-      if (rid) { open.delete(job); path = Math.random() < 0.2 ? `/ping/${pingKey}/${job}/1?rid=${rid}` : `/ping/${pingKey}/${job}/0?rid=${rid}`; }
-      else if (Math.random() < 0.5) { const r = randomUUID(); open.set(job, r); path = `/ping/${pingKey}/${job}/start?rid=${r}`; }
-      else path = `/ping/${pingKey}/${job}`;
-      await send(path);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CLIENTS }, () => client()));
-  const elapsed = (performance.now() - t0) / 1000;
-  agent.destroy();
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, sent: latencies.length };
-}
 
 /** DATABASE_URL with the schema as a startup option: Postgres itself takes it, a pooler would not. */
 function withSearchPath(url, schema) {
@@ -89,14 +54,14 @@ try {
     const client = createClient({ server: s.url, token: ADMIN });
     const jobs = Array.from({ length: JOBS }, (_, i) => jobSpec(`job-${i}`));
     servers[name].pingKey = (await client.projects.applyConfig.mutate({ config: { project: 'pooler', jobs, channels: [], routes: [] }, source, expectedRevision: null })).pingKey;
-    await load(s.url, servers[name].pingKey, Math.min(SECONDS, 3)); // warm up
+    await signalLoad({ urls: s.url, pingKey: servers[name].pingKey, jobs: JOBS, clients: CLIENTS, seconds: Math.min(SECONDS, 3) }); // warm up
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const { s, pgbouncer, pingKey, runs } of Object.values(servers)) {
       const cpu = cpuSeconds(s.child.pid);
       const pgCpu = postgresCpuSeconds();
       const bouncerCpu = pgbouncer ? cpuSeconds(pgbouncer.pid) : 0;
-      const r = await load(s.url, pingKey, SECONDS);
+      const r = await signalLoad({ urls: s.url, pingKey, jobs: JOBS, clients: CLIENTS, seconds: SECONDS });
       const per = (seconds) => (seconds / r.sent) * 1e6;
       r.serverMicros = per(cpuSeconds(s.child.pid) - cpu);
       r.postgresMicros = per(postgresCpuSeconds() - pgCpu);

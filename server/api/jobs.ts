@@ -22,6 +22,9 @@ async function resolveJob(deps: ServerDeps, p: Principal, ref: z.infer<typeof jo
   return r.job;
 }
 
+/** The least time between two sends of a change stream (the dashboard and web view reload at most every 250 ms). */
+const COALESCE_MS = 100;
+
 export const jobsRouter = router({
   list: authed.input(z.object({
     project: z.string().max(64).optional(),
@@ -88,13 +91,18 @@ export const jobsRouter = router({
   changes: authed.subscription(async function* ({ ctx, signal }) {
     const visible = readableProjects(ctx.principal);
     const names = visible === null ? null : new Set((await listJobs(ctx.deps.db, visible)).map((j) => j.project));
-    const queue: ChangeNotice[] = [];
+    // Notices by job: a job that changes again before the next send is sent once, as it is now.
+    const queue = new Map<string, ChangeNotice>();
     let revoked = false;
     let wake: (() => void) | null = null;
     const unlisten = await ctx.deps.db.listen(CHANGES_CHANNEL, (payload) => {
       try {
         const notice = JSON.parse(payload) as ChangeNotice;
-        if (names === null || names.has(notice.project)) { queue.push(notice); wake?.(); }
+        if (names === null || names.has(notice.project)) {
+          queue.delete(`${notice.project}/${notice.job}`);
+          queue.set(`${notice.project}/${notice.job}`, notice);
+          wake?.();
+        }
       } catch { /* not ours */ }
     });
     let unwatch: (() => Promise<void>) | null = null;
@@ -107,12 +115,22 @@ export const jobsRouter = router({
       unwatch = await watchRevocation(ctx.deps.db, ctx.principal.id, () => { revoked = true; wake?.(); });
       while (!signal?.aborted) {
         if (revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'this token has been revoked' });
-        if (queue.length === 0) {
+        if (queue.size === 0) {
           await new Promise<void>((resolve) => { wake = resolve; });
           wake = null;
           continue;
         }
-        yield queue.splice(0, queue.length);
+        const sent = [...queue.values()];
+        queue.clear();
+        yield sent;
+        // Under load, changes are sent at most every COALESCE_MS, each job once: a view reloads
+        // what changed no faster than that, and a stream per change (thousands a second at full
+        // ingest) cost the server and every open view more than the signals' own writes.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, COALESCE_MS);
+          wake = () => { if (revoked || signal?.aborted) { clearTimeout(timer); resolve(); } };
+        });
+        wake = null;
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
