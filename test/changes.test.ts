@@ -46,4 +46,41 @@ describe('the live changes subscription', () => {
     }
     expect(getEventListeners(request.signal, 'abort')).toEqual([]);
   });
+
+  it('sends a job that changes many times in a burst once per send, as it is last', async () => {
+    const principal = await authenticate(server.deps.db, `Bearer ${ADMIN}`);
+    const request = new AbortController();
+    const caller = appRouter.createCaller({ deps: server.deps, principal }, { signal: request.signal });
+    const changes = (await caller.jobs.changes())[Symbol.asyncIterator]();
+    const project = uniqueProject();
+    try {
+      // The first change opens the stream (LISTEN has started once it is heard)...
+      let first = changes.next();
+      let opened = false;
+      const opening = (async () => {
+        while (!opened) {
+          await notifyChange(server.deps.db, { project, job: 'warm', status: 'running' });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      while (!((await first).value ?? []).some((n) => n.project === project)) first = changes.next();
+      opened = true;
+      await opening;
+      // ...then 200 changes of one job at once: sent in a few messages, not 200, ending as it ended.
+      for (let i = 0; i < 199; i++) await notifyChange(server.deps.db, { project, job: 'busy', status: 'running' });
+      await notifyChange(server.deps.db, { project, job: 'busy', status: 'failed' });
+      const busy: string[] = [];
+      let messages = 0;
+      while (busy.at(-1) !== 'failed') {
+        const { value } = await changes.next();
+        messages++;
+        for (const n of value ?? []) if (n.job === 'busy') busy.push(n.status);
+      }
+      expect(messages).toBeLessThan(20);
+      expect(busy.length).toBeLessThan(20);
+    } finally {
+      request.abort();
+      await changes.return?.(undefined);
+    }
+  });
 });
