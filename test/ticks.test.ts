@@ -6,6 +6,7 @@ import { adminClient, backends, cleanUp, eventually, newSchema, startTestServer,
 describe.each(backends)('ticks on %s', (backend) => {
   let server: RunningServer;
   let inserts = 0;
+  let lastInsert: Array<{ data?: { at: number } }> = [];
   let bossSchema = 'pgboss';
   beforeAll(async () => {
     const schema = backend === 'postgres' ? newSchema() : undefined;
@@ -15,7 +16,7 @@ describe.each(backends)('ticks on %s', (backend) => {
     // keeps the rows to one per tick either way).
     const boss = server.deps.boss;
     const insert = boss.insert.bind(boss);
-    boss.insert = ((...args: Parameters<typeof insert>) => { inserts++; return insert(...args); }) as typeof boss.insert;
+    boss.insert = ((...args: Parameters<typeof insert>) => { inserts++; lastInsert = args[1] as typeof lastInsert; return insert(...args); }) as typeof boss.insert;
   });
   afterAll(async () => { await server?.close(); await cleanUp(); });
 
@@ -40,6 +41,13 @@ describe.each(backends)('ticks on %s', (backend) => {
     expect(await schedule([base - 60, base])).toEqual([]);
     expect(inserts).toBe(before + 1);
     expect(await rows(base)).toBe(1);
+  });
+
+  it('inserts ticks in time order, so that two transactions inserting the same ticks queue instead of deadlocking', async () => {
+    const base = Math.ceil((Date.now() + 300_000) / TICK_MS) * TICK_MS;
+    // Judged jobs come in id order, their wake-ups in any order of time.
+    expect(await schedule([base + 2 * TICK_MS, base, base + TICK_MS])).toEqual([base, base + TICK_MS, base + 2 * TICK_MS]);
+    expect(lastInsert.map((t) => t.data?.at)).toEqual([base, base + TICK_MS, base + 2 * TICK_MS]);
   });
 
   it('queues a tick again when it is due within seconds, as it may run before the commit', async () => {
