@@ -13,7 +13,6 @@ import { channelsAlertedSinceRecovery, claimDueDeliveries, insertAlerts, settleA
 import { loadRoutes } from './db/config.js';
 import type { JobRow } from './db/jobs.js';
 import type { Database, Transaction } from './db/port.js';
-import { insertTimelineMany } from './db/timeline.js';
 import { jobPageUrl } from './core/links.js';
 import { channelLabel, notifiers } from './notify/index.js';
 import { isoEvidence, type AlertMessage, type SendContext, type SendResult } from './notify/message.js';
@@ -98,8 +97,11 @@ export async function recordAlerts(
     for (const alert of alerts) {
       let channels: string[];
       if (alert.transition === 'recovered') {
-        const heard = recoveredInBatch ? told : new Set([...await channelsAlertedSinceRecovery(tx, job.id), ...told]);
-        channels = channelsFor(job.spec, routes.get(job.project_id)!, alert.transition, heard);
+        // Which of the channels that hear this job's recoveries were told of the bad news: no
+        // question to ask the database when none hear them (a project with no routes for it).
+        const hearing = channelsFor(job.spec, routes.get(job.project_id)!, alert.transition);
+        const heard = recoveredInBatch || hearing.length === 0 ? told : new Set([...await channelsAlertedSinceRecovery(tx, job.id), ...told]);
+        channels = hearing.length === 0 ? [] : channelsFor(job.spec, routes.get(job.project_id)!, alert.transition, heard);
         told = new Set();
         recoveredInBatch = true;
       } else {
@@ -113,12 +115,11 @@ export async function recordAlerts(
       }
     }
   }
-  const ids = await insertAlerts(tx, rows);
+  const ids = await insertAlerts(tx, rows, unheard);
   if (ids.length > 0) {
     await scheduleWakes(deps.boss, tx, [Date.now()], { queue: DELIVERY_QUEUE });
     tx.afterCommit(() => deps.alertWaker.at(Date.now()));
   }
-  await insertTimelineMany(tx, unheard);
 }
 
 /**

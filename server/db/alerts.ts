@@ -6,9 +6,12 @@ import type { Queryable } from './port.js';
 
 /**
  * Alerts and one delivery per channel for each, in one statement however many jobs owe them
- * (a burst of deadlines owes thousands). Returns the new deliveries' ids.
+ * (a burst of deadlines owes thousands), with the timeline entries that go with them (that an
+ * alert reached nobody). Returns the new deliveries' ids.
  */
-export async function insertAlerts(db: Queryable, rows: Array<{ jobId: number; alert: AlertIntent; channels: string[] }>): Promise<number[]> {
+export async function insertAlerts(
+  db: Queryable, rows: Array<{ jobId: number; alert: AlertIntent; channels: string[] }>, notes: Array<{ jobId: number; entries: TimelineEntry[] }> = [],
+): Promise<number[]> {
   if (rows.length === 0) return [];
   const input = rows.map(({ jobId, alert, channels }) => ({ jobId, ...alert, channels }));
   const ids = await db.query<{ id: number }>(
@@ -17,11 +20,15 @@ export async function insertAlerts(db: Queryable, rows: Array<{ jobId: number; a
      a as (
        insert into alerts (id, job_id, transition, from_health, to_health, at, reason, evidence) overriding system value
        select id, (x->>'jobId')::bigint, x->>'transition', x->>'from', x->>'to', to_timestamp((x->>'at')::float8 / 1000), x->>'reason', x->'evidence'
-       from input)
+       from input),
+     notes as (
+       insert into timeline (job_id, at, kind, message, data)
+       select (e->>'jobId')::bigint, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
+       from jsonb_array_elements($2::text::jsonb) as e)
      insert into deliveries (alert_id, job_id, channel, next_attempt_at)
      select input.id, (input.x->>'jobId')::bigint, c, now() from input cross join lateral jsonb_array_elements_text(input.x->'channels') as c
      returning id`,
-    [JSON.stringify(input)]);
+    [JSON.stringify(input), JSON.stringify(notes.flatMap((n) => n.entries.map((e) => ({ ...e, jobId: n.jobId }))))]);
   return ids.map((r) => r.id);
 }
 

@@ -1,5 +1,4 @@
 // The timeline: why a job is in its state, one entry per meaningful moment.
-import type { TimelineEntry } from '../core/state.js';
 import type { Queryable } from './port.js';
 
 export interface TimelineRow {
@@ -30,15 +29,4 @@ export async function listTimeline(db: Queryable, jobId: number, limit: number, 
        and ($4::float8 is null or t.at >= to_timestamp($4::float8 / 1000))
      order by t.id desc limit $2`,
     [jobId, limit, before, since]);
-}
-
-/** The timelines of many jobs in one statement (an apply touches many jobs at once). */
-export async function insertTimelineMany(db: Queryable, rows: Array<{ jobId: number; entries: TimelineEntry[] }>): Promise<void> {
-  const flat = rows.flatMap((r) => r.entries.map((e) => ({ ...e, jobId: r.jobId })));
-  if (flat.length === 0) return;
-  await db.query(
-    `insert into timeline (job_id, at, kind, message, data)
-     select (e->>'jobId')::bigint, to_timestamp((e->>'at')::float8 / 1000), e->>'kind', e->>'message', e->'data'
-     from jsonb_array_elements($1::text::jsonb) as e`,
-    [JSON.stringify(flat)]);
 }
