@@ -1,11 +1,9 @@
 import { formatDuration } from '../../schema/duration.js';
-import { formatError } from '../../schema/errors.js';
-import { loadConfig } from '../../schema/load.js';
-import { closest } from '../../schema/similar.js';
 import { describeSchedule, formatClock, formatLocal } from '../../server/core/format.js';
 import { upcomingRuns } from '../../server/core/windows.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { DEFAULT_FILE, readConfigText } from '../config/file.js';
+import { fileJob, loadOffline } from '../config/desired.js';
+import { DEFAULT_FILE } from '../config/file.js';
 import { jobName } from '../connection.js';
 import { paint, printJson, table } from '../output/terminal.js';
 
@@ -25,25 +23,14 @@ export const command: Command = {
     const file = str(args, 'file') ?? DEFAULT_FILE;
     const from = parseFrom(str(args, 'from'));
     const count = parseCount(str(args, 'count'));
-    const result = loadConfig(await readConfigText(file), { file });
-    if (!result.ok) throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; fix it first ('pakyas validate').`);
-
-    let jobs = result.config.jobs;
-    const wanted = args.positionals[0];
-    if (wanted !== undefined) {
-      const name = jobName(wanted);
-      jobs = jobs.filter((j) => j.name === name);
-      if (jobs.length === 0) {
-        const names = result.config.jobs.map((j) => j.name);
-        const hint = closest(name, names);
-        throw new CliError(`pakyas next: no job '${name}' in ${file}${hint ? `; did you mean '${hint}'?` : ''}${names.length ? ` (jobs: ${names.join(', ')})` : ''}`);
-      }
-    }
+    const config = await loadOffline(file);
+    const wanted = args.positionals[0] === undefined ? undefined : fileJob('next', config, file, jobName(args.positionals[0]));
+    const jobs = wanted === undefined ? config.jobs : config.jobs.filter((j) => j.name === wanted);
 
     const report = jobs.map((job) => ({ job, runs: upcomingRuns(job, from, count) }));
     if (flag(args, 'json')) {
       printJson(report.map(({ job, runs }) => ({
-        project: result.config.project,
+        project: config.project,
         job: job.name,
         schedule: job.schedule.kind === 'cron' ? { cron: job.schedule.cron } : { every: formatDuration(job.schedule.everySeconds) },
         timezone: job.timezone,

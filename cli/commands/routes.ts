@@ -1,10 +1,8 @@
 // `pakyas routes`: the effective routing table, from the file alone: who hears what, and why.
-import { formatError } from '../../schema/errors.js';
-import { loadConfig } from '../../schema/load.js';
-import { closest } from '../../schema/similar.js';
 import { routingTable, routingWarnings } from '../../server/core/routing.js';
 import { CliError, flag, str, type Command } from '../command.js';
-import { DEFAULT_FILE, readConfigText } from '../config/file.js';
+import { fileJob, loadOffline } from '../config/desired.js';
+import { DEFAULT_FILE } from '../config/file.js';
 import { jobName } from '../connection.js';
 import { paint, printJson, table } from '../output/terminal.js';
 
@@ -20,15 +18,8 @@ export const command: Command = {
   details: 'Routes are numbered as they stand in the file (#1 is the first). A recovery goes, when it happens,\nonly to the channels among those listed that heard the bad news.',
   async run(args) {
     const file = str(args, 'file') ?? DEFAULT_FILE;
-    const result = loadConfig(await readConfigText(file), { file });
-    if (!result.ok) throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; fix it first ('pakyas validate').`);
-    const { config } = result;
-    const wanted = args.positionals[0] === undefined ? undefined : jobName(args.positionals[0]);
-    if (wanted !== undefined && !config.jobs.some((j) => j.name === wanted)) {
-      const names = config.jobs.map((j) => j.name);
-      const hint = closest(wanted, names);
-      throw new CliError(`pakyas routes: no job '${wanted}' in ${file}${hint ? `; did you mean '${hint}'?` : ''}${names.length ? ` (jobs: ${names.join(', ')})` : ''}`);
-    }
+    const config = await loadOffline(file);
+    const wanted = args.positionals[0] === undefined ? undefined : fileJob('routes', config, file, jobName(args.positionals[0]));
     const rows = routingTable(config, wanted);
     if (flag(args, 'json')) {
       printJson(rows.map((r) => ({ project: config.project, job: r.job, transition: r.transition, channels: r.channels })));

@@ -4,6 +4,7 @@ import { formatError, formatWarning, type ConfigError } from '../../schema/error
 import { loadConfig } from '../../schema/load.js';
 import { routingWarnings } from '../../server/core/routing.js';
 import type { ProjectConfig } from '../../schema/types.js';
+import { closest } from '../../schema/similar.js';
 import { isVariableName, SECRET_PREFIX } from '../../schema/variables.js';
 import { CliError, flag, strs, type OptionSpec, type ParsedArgs } from '../command.js';
 import { readConfigText } from './file.js';
@@ -66,4 +67,19 @@ export async function loadDesiredOrUnset(file: string, args: ParsedArgs, command
     process.stderr.write(`${lines}\n`);
   }
   return { config: result.config };
+}
+
+/** The file's config for the commands that work offline (next, routes): read and checked, refused with its errors. */
+export async function loadOffline(file: string): Promise<ProjectConfig> {
+  const result = loadConfig(await readConfigText(file), { file });
+  if (!result.ok) throw new CliError(`${result.errors.map(formatError).join('\n')}\n${file} is not valid; fix it first ('pakyas validate').`);
+  return result.config;
+}
+
+/** A job named on the command line, which must be one of the file's: a typo gets the closest name. */
+export function fileJob(command: string, config: ProjectConfig, file: string, name: string): string {
+  if (config.jobs.some((j) => j.name === name)) return name;
+  const names = config.jobs.map((j) => j.name);
+  const hint = closest(name, names);
+  throw new CliError(`pakyas ${command}: no job '${name}' in ${file}${hint ? `; did you mean '${hint}'?` : ''}${names.length ? ` (jobs: ${names.join(', ')})` : ''}`);
 }
