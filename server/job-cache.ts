@@ -24,12 +24,12 @@ export class JobCache {
   constructor(private readonly size = DEFAULT_SIZE, private readonly clock: () => number = Date.now) {}
 
   get(pingKey: string, name: string): JobRow | undefined {
-    return this.byKey.get(cacheKey(pingKey, name));
+    return this.byKey.get(jobKey(pingKey, name));
   }
 
   /** Keeps a job as written or read by a committed transaction, unless it was found contended lately. */
   put(row: JobRow): void {
-    const key = cacheKey(row.ping_key, row.name);
+    const key = jobKey(row.ping_key, row.name);
     const until = this.contended.get(key);
     if (until !== undefined) {
       if (until > this.clock()) return;
@@ -47,7 +47,7 @@ export class JobCache {
    * process changed the job, and it is dropped and kept out for a while.
    */
   changed(pingKey: string, name: string, version: string): void {
-    const key = cacheKey(pingKey, name);
+    const key = jobKey(pingKey, name);
     const kept = this.byKey.get(key);
     if (kept !== undefined && kept.version !== version) return;
     this.byKey.delete(key);
@@ -57,6 +57,7 @@ export class JobCache {
   }
 }
 
-function cacheKey(pingKey: string, name: string): string {
+/** How a signal names its job: the ping key and the job's name (one string, for maps). */
+export function jobKey(pingKey: string, name: string): string {
   return `${pingKey}/${name}`;
 }

@@ -92,18 +92,17 @@ export function needsTransaction(deps: Pick<JudgeDeps, 'waker'>, writes: Writes)
  * unchanged; a job missing from it changed since it was read, and nothing of it was written.
  */
 export async function writePlanned(deps: JudgeDeps, tx: Transaction, writes: Writes): Promise<Set<number>> {
-  const written = await saveSteps(tx, CHANGES_CHANNEL, writes.saves);
+  const written = new Map((await saveSteps(tx, CHANGES_CHANNEL, writes.saves)).map((w) => [w.id, w]));
   const saved = new Set(writes.saves.map((s) => s.jobId));
-  const done = new Set<number>([...writes.after.keys()].filter((id) => !saved.has(id)));
-  const versions = new Map(written.map((w) => [w.id, w]));
-  for (const w of written) done.add(w.id);
+  // Done: written, or left as it was (nothing to write); a job saved but not written changed since it was read.
+  const done = new Set([...writes.after.keys()].filter((id) => written.has(id) || !saved.has(id)));
   const owing = writes.owing.filter((o) => done.has(o.job.id));
   if (owing.length > 0) await recordAlerts(deps, tx, owing);
   await queueWakes(deps, tx, writes.wakes.filter((w) => done.has(w.jobId)).map((w) => w.at));
   tx.afterCommit(() => {
     for (const [id, { judged, row }] of writes.after) {
       if (!done.has(id)) { deps.jobs.changed(judged.job.ping_key, judged.job.name, judged.job.version); continue; }
-      const w = versions.get(id);
+      const w = written.get(id);
       deps.jobs.put(w ? { ...row, version: w.version, updated_at: w.updated_at } : row);
       for (const r of judged.steps) deps.metrics.countStep(r);
     }

@@ -12,6 +12,7 @@ import type { SignalEvent, Step } from './core/state.js';
 import { step } from './core/status.js';
 import { lockJobsByPingKey, type JobRow } from './db/jobs.js';
 import { alone, isUnavailable, transact, type Transaction } from './db/port.js';
+import { jobKey } from './job-cache.js';
 
 export interface IncomingSignal {
   pingKey: string;
@@ -181,9 +182,6 @@ export class SignalQueue {
   }
 }
 
-function jobKey(pingKey: string, name: string): string {
-  return `${pingKey}/${name}`;
-}
 
 /** A log signal's message: the first line of its body, at most 300 characters. */
 function firstLine(body: string): string {

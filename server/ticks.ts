@@ -50,8 +50,8 @@ export async function scheduleWakes(
   // job's start has just taken, and skipping the insert saves a statement per signal batch. A
   // tick about to fire is queued again, as it may run before this transaction commits.
   for (const at of times) {
-    const t = tickJob(at);
     if (queued && isQueued(queued, at)) continue;
+    const t = tickJob(at);
     ticks.set(t.data.at, t);
   }
   if (ticks.size === 0) return [];

@@ -99,8 +99,9 @@ export const jobsRouter = router({
       try {
         const notice = JSON.parse(payload) as ChangeNotice;
         if (names === null || names.has(notice.project)) {
-          queue.delete(`${notice.project}/${notice.job}`);
-          queue.set(`${notice.project}/${notice.job}`, notice);
+          const key = `${notice.project}/${notice.job}`;
+          queue.delete(key);
+          queue.set(key, notice);
           wake?.();
         }
       } catch { /* not ours */ }

@@ -30,13 +30,7 @@ export interface Transaction extends Queryable {
  * no caller wires it by hand.
  */
 export async function transact<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  const hooks: Array<() => void> = [];
-  const result = await db.transaction((tx) => fn({
-    query: <R>(text: string, params?: readonly unknown[]) => tx.query<R>(text, params),
-    afterCommit: (f) => { hooks.push(f); },
-  }));
-  for (const f of hooks) f();
-  return result;
+  return thenAfterCommit((afterCommit) => db.transaction((tx) => fn({ query: (text, params) => tx.query(text, params), afterCommit })));
 }
 
 /**
@@ -45,8 +39,13 @@ export async function transact<T>(db: Database, fn: (tx: Transaction) => Promise
  * for runs once that statement has returned.
  */
 export async function alone<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return thenAfterCommit((afterCommit) => fn({ query: (text, params) => db.query(text, params), afterCommit }));
+}
+
+/** Runs `work`, then what it registered to run after its commit (never if it threw). */
+async function thenAfterCommit<T>(work: (afterCommit: (f: () => void) => void) => Promise<T>): Promise<T> {
   const hooks: Array<() => void> = [];
-  const result = await fn({ query: (text, params) => db.query(text, params), afterCommit: (f) => { hooks.push(f); } });
+  const result = await work((f) => { hooks.push(f); });
   for (const f of hooks) f();
   return result;
 }
