@@ -1,6 +1,6 @@
 // `pakyas routes`: the effective routing table, from the file alone: who hears what, and why.
 import { routingTable, routingWarnings } from '../../server/core/routing.js';
-import { CliError, flag, str, type Command } from '../command.js';
+import { flag, str, type Command } from '../command.js';
 import { fileJob, loadOffline } from '../config/desired.js';
 import { DEFAULT_FILE } from '../config/file.js';
 import { jobName } from '../connection.js';
